@@ -1,0 +1,64 @@
+"""Starts runner sessions into the store and wires the store's controls back to the runner."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from runners.protocol import Runner
+from runners.registry import RunnerRegistry, default_registry
+from tether_tui.models import Origin
+from tether_tui.store import SessionStore
+
+
+class _RunnerController:
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+
+    async def send_input(self, session_id: str, text: str) -> None:
+        await self.runner.send_input(session_id, text)
+
+    async def stop(self, session_id: str) -> int | None:
+        return await self.runner.stop(session_id)
+
+
+class SessionLauncher:
+    def __init__(self, store: SessionStore, registry: RunnerRegistry | None = None) -> None:
+        self.store = store
+        self.registry = registry or default_registry()
+
+    async def start(
+        self,
+        runner_name: str,
+        prompt: str,
+        *,
+        title: str | None = None,
+        directory: str | None = None,
+        approval_choice: int = 0,
+        session_id: str | None = None,
+        **config: Any,
+    ) -> str:
+        """Create the session in the store, then start the runner on it. Returns the session id."""
+        runner = self.registry.create(runner_name, self.store, **config)
+        session_id = session_id or f"{runner_name}-{secrets.token_hex(3)}"
+        if directory is None and runner_name == "demo":
+            directory = getattr(runner, "scenario").directory
+        if directory:
+            directory = os.path.expanduser(directory)
+        self.store.add_session(
+            session_id,
+            title or f"{runner_name} · {os.path.basename(directory or '') or prompt[:30]}",
+            origin=Origin.RUNNER,
+            directory=directory,
+            runner_type=runner.runner_type,
+        )
+        self.store.attach_controller(session_id, _RunnerController(runner))
+        await runner.start(session_id, prompt, approval_choice)
+        return session_id
+
+    async def start_demo(self, index: int, **config: Any) -> str:
+        from runners.demo_scripts import scenario_named
+
+        scenario = scenario_named(None, index)
+        return await self.start("demo", scenario.prompt, title=scenario.title, index=index, **config)

@@ -1,0 +1,397 @@
+"""The TOML config file: loading with errors that name file, line and key, and hot reload.
+
+Tokens may come from the file or from environment variables (which win). A broken edit of the
+file keeps the last good config in force and reports the error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import re
+import tomllib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+from tether_tui.rules import ToolPattern
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NEVER_AUTO_APPROVE = (
+    "Bash(sudo *)",
+    "Bash(rm -rf /*)",
+    "Bash(rm -rf ~*)",
+    "Bash(git push --force*)",
+    "Bash(git push -f*)",
+)
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used. ``str()`` is one line naming file, line and key."""
+
+    def __init__(self, path: Path | None, message: str, *, line: int | None = None, key: str | None = None) -> None:
+        self.path, self.line, self.key, self.message = path, line, key, message
+        where = str(path) if path else "<config>"
+        if line is not None:
+            where += f":{line}"
+        super().__init__(f"{where}: {key + ': ' if key else ''}{message}")
+
+
+@dataclass(frozen=True)
+class ApprovalSettings:
+    timeout_seconds: float = 600.0
+    """An unanswered request resolves to ``fallback`` after this long."""
+    fallback: Literal["deny", "defer"] = "deny"
+    """``deny``, or ``defer``: hand the decision back to the agent's own prompt where it has one."""
+    durations_minutes: tuple[int, ...] = (5, 15, 30, 60, 120)
+    default_duration_minutes: int = 30
+    never_auto_approve: tuple[str, ...] = DEFAULT_NEVER_AUTO_APPROVE
+    batch_debounce_seconds: float = 5.0
+    batch_max_wait_seconds: float = 30.0
+
+    @property
+    def never_patterns(self) -> tuple[ToolPattern, ...]:
+        return tuple(ToolPattern.parse(text) for text in self.never_auto_approve)
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    bell: bool = True
+    demo: bool = True
+    """Start the built-in demo agents (``--no-demo`` overrides)."""
+    demo_sessions: int = 3
+    theme: str = "textual-dark"
+
+
+@dataclass(frozen=True)
+class HistorySettings:
+    max_lines: int = 5000
+    max_bytes: int = 2_000_000
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    enabled: bool = True
+    token: str = field(default="", repr=False)
+    forum_group_id: int = 0
+    allowed_user_ids: tuple[int, ...] = ()
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.token and self.forum_group_id)
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    enabled: bool = True
+    bot_token: str = field(default="", repr=False)
+    app_token: str = field(default="", repr=False)
+    channel_id: str = ""
+    allowed_user_ids: tuple[str, ...] = ()
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.bot_token and self.app_token and self.channel_id)
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    enabled: bool = True
+    bot_token: str = field(default="", repr=False)
+    channel_id: int = 0
+    allowed_user_ids: tuple[int, ...] = ()
+    require_pairing: bool = True
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.bot_token and self.channel_id)
+
+
+@dataclass(frozen=True)
+class Config:
+    approvals: ApprovalSettings = ApprovalSettings()
+    dashboard: DashboardSettings = DashboardSettings()
+    history: HistorySettings = HistorySettings()
+    telegram: TelegramSettings = TelegramSettings()
+    slack: SlackSettings = SlackSettings()
+    discord: DiscordSettings = DiscordSettings()
+    path: Path | None = None
+    warnings: tuple[str, ...] = ()
+
+    def bridge_settings(self) -> dict[str, TelegramSettings | SlackSettings | DiscordSettings]:
+        return {"telegram": self.telegram, "slack": self.slack, "discord": self.discord}
+
+
+SECTIONS: dict[str, type] = {
+    "approvals": ApprovalSettings,
+    "dashboard": DashboardSettings,
+    "history": HistorySettings,
+    "telegram": TelegramSettings,
+    "slack": SlackSettings,
+    "discord": DiscordSettings,
+}
+
+ENV_TOKENS: dict[str, tuple[str, str]] = {
+    "TETHER_TUI_TELEGRAM_TOKEN": ("telegram", "token"),
+    "TETHER_TUI_SLACK_BOT_TOKEN": ("slack", "bot_token"),
+    "TETHER_TUI_SLACK_APP_TOKEN": ("slack", "app_token"),
+    "TETHER_TUI_DISCORD_TOKEN": ("discord", "bot_token"),
+}
+
+
+def _key_line(text: str, section: str, key: str | None) -> int | None:
+    """The line of ``key`` in ``[section]`` (or of the section header itself)."""
+    current = None
+    header_line = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        header = re.fullmatch(r"\[\s*([^\]]+?)\s*\]\s*(#.*)?", line)
+        if header:
+            current = header.group(1).strip().strip('"')
+            if current == section:
+                header_line = number
+            continue
+        if current == section and key is not None:
+            if re.match(rf'^"?{re.escape(key)}"?\s*=', line):
+                return number
+    return header_line
+
+
+def _describe_type(kind: Any) -> str:
+    origin = get_origin(kind)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(v) for v in get_args(kind))
+    if origin is tuple:
+        return f"a list of {_describe_type(get_args(kind)[0])}s"
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(kind, str(kind))
+
+
+def _convert(value: Any, kind: Any) -> Any:
+    """Check ``value`` against ``kind``; raise ValueError with what was expected."""
+    origin = get_origin(kind)
+    if origin is Literal:
+        if value not in get_args(kind):
+            raise ValueError(f"expected {_describe_type(kind)}, got {value!r}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ValueError(f"expected {_describe_type(kind)}, got {value!r}")
+        item = get_args(kind)[0]
+        return tuple(_convert(v, item) for v in value)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected a whole number, got {value!r}")
+        return value
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"expected a number, got {value!r}")
+        return float(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a string, got {value!r}")
+        return value
+    raise TypeError(kind)
+
+
+def _check(section: str, settings: Any) -> list[tuple[str, str]]:
+    """Problems beyond types, as (key, message)."""
+    problems: list[tuple[str, str]] = []
+    if isinstance(settings, ApprovalSettings):
+        if settings.timeout_seconds <= 0:
+            problems.append(("timeout_seconds", "must be more than 0"))
+        if not settings.durations_minutes or any(m <= 0 for m in settings.durations_minutes):
+            problems.append(("durations_minutes", "must list at least one positive number of minutes"))
+        if settings.default_duration_minutes <= 0:
+            problems.append(("default_duration_minutes", "must be more than 0"))
+        if settings.batch_debounce_seconds < 0 or settings.batch_max_wait_seconds < settings.batch_debounce_seconds:
+            problems.append(("batch_max_wait_seconds", "must be at least batch_debounce_seconds (both >= 0)"))
+        for text in settings.never_auto_approve:
+            try:
+                ToolPattern.parse(text)
+            except ValueError as exc:
+                problems.append(("never_auto_approve", str(exc)))
+    if isinstance(settings, HistorySettings):
+        if settings.max_lines < 10:
+            problems.append(("max_lines", "must be at least 10"))
+        if settings.max_bytes < 1000:
+            problems.append(("max_bytes", "must be at least 1000"))
+    if isinstance(settings, DashboardSettings) and not 0 <= settings.demo_sessions <= 50:
+        problems.append(("demo_sessions", "must be from 0 to 50"))
+    return problems
+
+
+def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    env = os.environ if env is None else env
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = re.search(r"\(at line (\d+), column \d+\)", message)
+        line = int(match.group(1)) if match else None
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        raise ConfigError(path, f"not valid TOML: {message}", line=line) from None
+
+    sections: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in SECTIONS:
+            raise ConfigError(
+                path, f"unknown section (known: {', '.join(SECTIONS)})", line=_key_line(text, name, None), key=f"[{name}]"
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(path, "must be a table", key=name)
+
+    for name, kind in SECTIONS.items():
+        values = dict(raw.get(name, {}))
+        hints = get_type_hints(kind)
+        known = {f.name for f in dataclasses.fields(kind)}
+        converted: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in known:
+                raise ConfigError(
+                    path,
+                    f"unknown key (known: {', '.join(sorted(known))})",
+                    line=_key_line(text, name, key),
+                    key=f"[{name}] {key}",
+                )
+            try:
+                converted[key] = _convert(value, hints[key])
+            except ValueError as exc:
+                raise ConfigError(path, str(exc), line=_key_line(text, name, key), key=f"[{name}] {key}") from None
+        settings = kind(**converted)
+        for key, message in _check(name, settings):
+            raise ConfigError(path, message, line=_key_line(text, name, key), key=f"[{name}] {key}")
+        sections[name] = settings
+
+    for variable, (section, key) in ENV_TOKENS.items():
+        if env.get(variable):
+            sections[section] = dataclasses.replace(sections[section], **{key: env[variable]})
+
+    warnings = []
+    if path is not None and "token" in text and path.exists() and path.stat().st_mode & 0o077:
+        warnings.append(f"{path} holds a token and is readable by others: chmod 600 {path}")
+    if sections["telegram"].configured and not sections["telegram"].allowed_user_ids:
+        warnings.append("Telegram: no allowed_user_ids set, so nobody can act from Telegram")
+    if sections["slack"].configured and not sections["slack"].allowed_user_ids:
+        warnings.append("Slack: no allowed_user_ids set, so nobody can act from Slack")
+    return Config(**sections, path=path, warnings=tuple(warnings))
+
+
+def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
+    """Load ``path``; a missing file means all defaults (plus tokens from the environment)."""
+    if path is None or not path.exists():
+        return parse_config("", path, env)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, f"cannot read: {exc}") from None
+    return parse_config(text, path, env)
+
+
+CONFIG_TEMPLATE = """\
+# tether-tui configuration. Every setting is optional; shown here with its default.
+# Edits apply while the dashboard runs; a broken edit keeps the last good config.
+
+[approvals]
+timeout_seconds = 600            # an unanswered request resolves to `fallback` after this long
+fallback = "deny"                # "deny", or "defer": leave it to the agent's own prompt (hooks)
+durations_minutes = [5, 15, 30, 60, 120]   # offered by "allow for N minutes"
+default_duration_minutes = 30
+never_auto_approve = ["Bash(sudo *)", "Bash(rm -rf /*)", "Bash(rm -rf ~*)", "Bash(git push --force*)", "Bash(git push -f*)"]
+batch_debounce_seconds = 5       # auto-approval notices are batched: quiet period ...
+batch_max_wait_seconds = 30      # ... and longest wait
+
+[dashboard]
+bell = true                      # ring the terminal bell when a request needs a human
+demo = true                      # start the built-in demo agents
+demo_sessions = 3
+theme = "textual-dark"
+
+[history]
+max_lines = 5000                 # output lines kept per session
+max_bytes = 2000000              # and bytes
+
+[telegram]
+enabled = true
+# token = ""                     # or TETHER_TUI_TELEGRAM_TOKEN
+forum_group_id = 0
+allowed_user_ids = []
+
+[slack]
+enabled = true
+# bot_token = ""                 # or TETHER_TUI_SLACK_BOT_TOKEN
+# app_token = ""                 # or TETHER_TUI_SLACK_APP_TOKEN
+channel_id = ""
+allowed_user_ids = []
+
+[discord]
+enabled = true
+# bot_token = ""                 # or TETHER_TUI_DISCORD_TOKEN
+channel_id = 0
+allowed_user_ids = []
+require_pairing = true
+"""
+
+
+class ConfigWatcher:
+    """Reload the config file whenever it changes on disk (editors that replace the file
+    included), calling ``on_config`` with the new config or ``on_error`` with the reason."""
+
+    def __init__(
+        self,
+        path: Path,
+        on_config: Callable[[Config], Awaitable[None] | None],
+        on_error: Callable[[str], Awaitable[None] | None],
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.path = path
+        self._on_config = on_config
+        self._on_error = on_error
+        self._env = env
+        self._stop = asyncio.Event()
+        self.ready = asyncio.Event()
+
+    async def _call(self, callback: Callable[..., Awaitable[None] | None], arg: Any) -> None:
+        result = callback(arg)
+        if asyncio.iscoroutine(result):
+            await result
+
+    async def reload(self) -> None:
+        try:
+            config = load_config(self.path, self._env)
+        except ConfigError as exc:
+            log.warning("config not applied: %s", exc)
+            await self._call(self._on_error, str(exc))
+        else:
+            await self._call(self._on_config, config)
+
+    async def run(self) -> None:
+        from watchfiles import awatch
+
+        directory = self.path.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        name = self.path.name
+        watcher = awatch(
+            directory,
+            stop_event=self._stop,
+            watch_filter=lambda _change, changed: Path(changed).name == name,
+            debounce=200,
+            step=50,
+            yield_on_timeout=True,
+            rust_timeout=500,
+        )
+        async for changes in watcher:
+            if not self.ready.is_set():
+                self.ready.set()
+            if changes:
+                await self.reload()
+
+    def stop(self) -> None:
+        self._stop.set()

@@ -1,0 +1,190 @@
+"""The records the store keeps: sessions, approval requests, decisions and auto-approve rules."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class SessionState(StrEnum):
+    STARTING = "starting"
+    RUNNING = "running"
+    WAITING_APPROVAL = "waiting for approval"
+    WAITING_INPUT = "waiting for input"
+    IDLE = "idle"
+    STOPPED = "stopped"
+    ERROR = "error"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (SessionState.STOPPED, SessionState.ERROR)
+
+
+class Origin(StrEnum):
+    RUNNER = "runner"
+    HOOK = "hook"
+
+
+@dataclass
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    turns: int = 0
+
+    def describe(self) -> str:
+        return (
+            f"{self.input_tokens:,} in / {self.output_tokens:,} out tokens, "
+            f"${self.cost_usd:.2f}, {self.turns} turn{'s' if self.turns != 1 else ''}"
+        )
+
+
+@dataclass
+class Session:
+    id: str
+    title: str
+    origin: Origin
+    created_at: datetime
+    directory: str | None = None
+    runner_type: str | None = None
+    state: SessionState = SessionState.STARTING
+    exit_code: int | None = None
+    error: str | None = None
+    model: str | None = None
+    needs_attention: bool = False
+    usage: Usage = field(default_factory=Usage)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class Outcome(StrEnum):
+    ALLOW = "allow"
+    DENY = "deny"
+    DEFER = "defer"
+    """No decision: the agent's own prompt takes over (only agents with a prompt of their own)."""
+
+
+class Via(StrEnum):
+    """The surface a decision was taken on."""
+
+    KEYBOARD = "keyboard"
+    TELEGRAM = "telegram"
+    SLACK = "slack"
+    DISCORD = "discord"
+    AUTO = "auto-approve"
+    TIMEOUT = "timeout"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+    @property
+    def label(self) -> str:
+        return {
+            Via.KEYBOARD: "keyboard",
+            Via.TELEGRAM: "Telegram",
+            Via.SLACK: "Slack",
+            Via.DISCORD: "Discord",
+            Via.AUTO: "auto-approve rule",
+            Via.TIMEOUT: "timeout",
+            Via.AGENT: "the agent",
+            Via.SYSTEM: "tether-tui",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    by: str
+    via: Via
+    at: datetime
+    reason: str | None = None
+    rule_id: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome is Outcome.ALLOW
+
+    def describe(self) -> str:
+        """One line for every surface, e.g. ``approved by alice via Telegram, 12:03``."""
+        verb = {Outcome.ALLOW: "approved", Outcome.DENY: "denied", Outcome.DEFER: "left to the agent"}[
+            self.outcome
+        ]
+        text = f"{verb} by {self.by} via {self.via.label}, {self.at:%H:%M}"
+        if self.reason:
+            text += f": {self.reason}"
+        return text
+
+
+@dataclass(eq=False)
+class ApprovalRequest:
+    id: str
+    session_id: str
+    tool_name: str
+    tool_input: dict[str, Any]
+    summary: str
+    created_at: datetime
+    created_mono: float
+    expires_mono: float | None
+    directory: str | None = None
+    suggestions: list[Any] | None = None
+    decision: Decision | None = None
+    future: asyncio.Future[Decision] | None = field(default=None, repr=False)
+
+    @property
+    def pending(self) -> bool:
+        return self.decision is None
+
+    async def wait(self) -> Decision:
+        """Wait until the request is decided (by a person, a rule or expiry)."""
+        if self.decision is not None:
+            return self.decision
+        assert self.future is not None
+        return await asyncio.shield(self.future)
+
+
+class RuleScope(StrEnum):
+    SESSION = "session"
+    TOOL = "tool"
+    DIRECTORY = "directory"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An auto-approve rule. Every field that is set must match; an unset field matches anything."""
+
+    id: str
+    scope: RuleScope
+    created_at: datetime
+    expires_at: datetime
+    expires_mono: float
+    created_by: str
+    created_via: Via
+    session_id: str | None = None
+    tool_name: str | None = None
+    command_prefix: str | None = None
+    directory: str | None = None
+
+    def describe(self) -> str:
+        if self.scope is RuleScope.SESSION:
+            return "everything in this session"
+        if self.scope is RuleScope.DIRECTORY:
+            what = self.tool_name or "everything"
+            return f"{what} in {self.directory}"
+        text = self.tool_name or "?"
+        if self.command_prefix:
+            text += f" `{self.command_prefix} …`"
+        return text + (" in this session" if self.session_id else " everywhere")
+
+
+@dataclass(frozen=True)
+class AutoApproval:
+    """One request that a rule let through, for the batched notice."""
+
+    request_id: str
+    session_id: str
+    session_title: str
+    tool_name: str
+    summary: str
+    rule_id: str
+    at: datetime

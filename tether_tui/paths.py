@@ -1,0 +1,62 @@
+"""Where tether-tui keeps its files (platformdirs), and atomic writes of private files."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "tether-tui"
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("TETHER_TUI_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("TETHER_TUI_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
+
+
+def runtime_dir() -> Path:
+    return Path(os.environ.get("TETHER_TUI_RUNTIME_DIR") or platformdirs.user_runtime_dir(APP_NAME))
+
+
+def default_config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def default_audit_path() -> Path:
+    return data_dir() / "audit.jsonl"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def write_private_atomic(path: Path, data: str | bytes) -> None:
+    """Write a file readable by its owner only, so that a crash leaves the old or the new
+    content, never a half-written file."""
+    ensure_private_dir(path.parent)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

@@ -1,0 +1,333 @@
+"""The session store: the single source of truth that the dashboard and every bridge share.
+
+It is also the :class:`runners.RunnerEvents` sink: runners report output, state and permission
+requests here, and a permission request waits on the approval engine until a surface decides.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from tether_tui.approvals import ApprovalEngine
+from tether_tui.audit import AuditLog
+from tether_tui.bus import EventBus
+from tether_tui.clock import Clock, SystemClock
+from tether_tui.config import Config
+from tether_tui.events import (
+    BridgeHealthChanged,
+    ConfigFailed,
+    ConfigReloaded,
+    Notice,
+    OutputAppended,
+    SessionAdded,
+    SessionChanged,
+    SessionRemoved,
+)
+from tether_tui.models import Decision, Origin, Session, SessionState, Via
+from tether_tui.output import OutputBuffer
+
+log = logging.getLogger(__name__)
+
+BRIDGE_NAMES = ("telegram", "slack", "discord")
+
+
+class BridgeHealth:
+    NOT_CONFIGURED = "not configured"
+    OFF = "off"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    FAILING = "failing"
+
+
+class SessionError(Exception):
+    """An action a session cannot take (unknown, stopped, or does not accept input)."""
+
+
+class SessionController(Protocol):
+    """What the store calls to act on a running session (a runner, or a hook connection)."""
+
+    async def send_input(self, session_id: str, text: str) -> None: ...
+
+    async def stop(self, session_id: str) -> int | None: ...
+
+
+class SessionStore:
+    def __init__(self, *, config: Config | None = None, clock: Clock | None = None, audit: AuditLog | None = None) -> None:
+        self.config = config or Config()
+        self.clock = clock or SystemClock()
+        self.audit = audit or AuditLog(None)
+        self.bus = EventBus()
+        self.approvals = ApprovalEngine(
+            bus=self.bus,
+            audit=self.audit,
+            clock=self.clock,
+            settings=self.config.approvals,
+            session_lookup=self._sessions_get,
+            on_pending_changed=self._pending_changed,
+        )
+        self.config_error: str | None = None
+        self._sessions: dict[str, Session] = {}
+        self._outputs: dict[str, OutputBuffer] = {}
+        self._controllers: dict[str, SessionController] = {}
+        self._stopping: set[str] = set()
+        self.bridge_health: dict[str, tuple[str, str | None]] = {}
+        self._refresh_bridge_config()
+
+    # ----------------------------------------------------------------- sessions
+    def _sessions_get(self, session_id: str) -> Session | None:
+        return self._sessions.get(session_id)
+
+    def add_session(
+        self,
+        session_id: str,
+        title: str,
+        *,
+        origin: Origin = Origin.RUNNER,
+        directory: str | None = None,
+        runner_type: str | None = None,
+        state: SessionState = SessionState.STARTING,
+    ) -> Session:
+        if session_id in self._sessions:
+            raise SessionError(f"session {session_id} exists already")
+        session = Session(
+            id=session_id,
+            title=title,
+            origin=origin,
+            created_at=self.clock.now(),
+            directory=directory,
+            runner_type=runner_type,
+            state=state,
+        )
+        self._sessions[session_id] = session
+        history = self.config.history
+        self._outputs[session_id] = OutputBuffer(history.max_lines, history.max_bytes)
+        self.bus.publish(SessionAdded(session))
+        return session
+
+    def session(self, session_id: str) -> Session:
+        try:
+            return self._sessions[session_id]
+        except KeyError:
+            raise SessionError(f"no session {session_id}") from None
+
+    def has_session(self, session_id: str) -> bool:
+        return session_id in self._sessions
+
+    def sessions(self) -> list[Session]:
+        return list(self._sessions.values())
+
+    def remove_session(self, session_id: str) -> None:
+        if self._sessions.pop(session_id, None) is None:
+            return
+        self._outputs.pop(session_id, None)
+        self._controllers.pop(session_id, None)
+        self.bus.publish(SessionRemoved(session_id))
+
+    def set_state(
+        self, session_id: str, state: SessionState, *, error: str | None = None, exit_code: int | None = None
+    ) -> None:
+        session = self.session(session_id)
+        if session.state.is_final and state is not SessionState.ERROR:
+            return
+        session.state = state
+        if error is not None:
+            session.error = error
+        if exit_code is not None:
+            session.exit_code = exit_code
+        if state is SessionState.RUNNING:
+            session.needs_attention = False
+        self.bus.publish(SessionChanged(session))
+        if state.is_final:
+            self._end_pending(session_id)
+
+    def update_session(self, session_id: str, **fields: Any) -> None:
+        """Change descriptive fields (title, model, directory, needs_attention, ...)."""
+        session = self.session(session_id)
+        for name, value in fields.items():
+            if not hasattr(session, name):
+                raise AttributeError(name)
+            setattr(session, name, value)
+        self.bus.publish(SessionChanged(session))
+
+    def _pending_changed(self, session_id: str) -> None:
+        session = self._sessions.get(session_id)
+        if session is None or session.state.is_final:
+            return
+        waiting = bool(self.approvals.pending(session_id))
+        if waiting and session.state is not SessionState.WAITING_APPROVAL:
+            self.set_state(session_id, SessionState.WAITING_APPROVAL)
+        elif not waiting and session.state is SessionState.WAITING_APPROVAL:
+            self.set_state(session_id, SessionState.RUNNING)
+        else:
+            self.bus.publish(SessionChanged(session))
+
+    def _end_pending(self, session_id: str) -> None:
+        for request in self.approvals.pending(session_id):
+            self.approvals.decide(request.id, False, by="tether-tui", via=Via.SYSTEM, reason="the session ended")
+
+    # ----------------------------------------------------------------- output
+    def output(self, session_id: str) -> OutputBuffer:
+        try:
+            return self._outputs[session_id]
+        except KeyError:
+            raise SessionError(f"no session {session_id}") from None
+
+    def append_output(self, session_id: str, text: str, *, final: bool = False) -> None:
+        buffer = self.output(session_id)
+        lines = buffer.split(text)
+        if not lines:
+            return
+        first = buffer.extend(lines)
+        session = self._sessions[session_id]
+        if session.state is SessionState.STARTING:
+            self.set_state(session_id, SessionState.RUNNING)
+        self.bus.publish(OutputAppended(session_id, lines, first, final=final))
+
+    # ----------------------------------------------------------------- control
+    def attach_controller(self, session_id: str, controller: SessionController) -> None:
+        self.session(session_id)
+        self._controllers[session_id] = controller
+
+    def accepts_input(self, session_id: str) -> bool:
+        session = self._sessions.get(session_id)
+        return session is not None and not session.state.is_final and session_id in self._controllers
+
+    async def send_input(self, session_id: str, text: str, *, by: str, via: Via) -> None:
+        session = self.session(session_id)
+        if session.state.is_final:
+            raise SessionError(f"{session.title} has {session.state.value}")
+        controller = self._controllers.get(session_id)
+        if controller is None:
+            raise SessionError(f"{session.title} does not take input from here")
+        self.append_output(session_id, f"› {text}  ({by} via {via.label})")
+        await controller.send_input(session_id, text)
+        if session.state in (SessionState.WAITING_INPUT, SessionState.IDLE):
+            self.set_state(session_id, SessionState.RUNNING)
+
+    async def stop_session(self, session_id: str, *, by: str, via: Via) -> int | None:
+        session = self.session(session_id)
+        if session.state.is_final:
+            return session.exit_code
+        controller = self._controllers.get(session_id)
+        if controller is None:
+            raise SessionError(f"{session.title} cannot be stopped from here")
+        self._stopping.add(session_id)
+        self.bus.publish(Notice(f"{session.title}: stop requested by {by} via {via.label}", session_id=session_id))
+        exit_code = await controller.stop(session_id)
+        if not session.state.is_final:
+            self.set_state(session_id, SessionState.STOPPED, exit_code=exit_code)
+        return exit_code
+
+    # ----------------------------------------------------------------- config and bridges
+    def apply_config(self, config: Config) -> None:
+        self.config = config
+        self.config_error = None
+        self.approvals.update_settings(config.approvals)
+        for buffer in self._outputs.values():
+            buffer.max_lines, buffer.max_bytes = config.history.max_lines, config.history.max_bytes
+        self._refresh_bridge_config()
+        self.bus.publish(ConfigReloaded(config))
+
+    def config_failed(self, error: str) -> None:
+        self.config_error = error
+        self.bus.publish(ConfigFailed(error))
+
+    def _refresh_bridge_config(self) -> None:
+        for name, settings in self.config.bridge_settings().items():
+            current = self.bridge_health.get(name, (BridgeHealth.NOT_CONFIGURED, None))[0]
+            if not settings.configured:
+                self.set_bridge_health(name, BridgeHealth.NOT_CONFIGURED)
+            elif not settings.enabled:
+                self.set_bridge_health(name, BridgeHealth.OFF)
+            elif current in (BridgeHealth.NOT_CONFIGURED, BridgeHealth.OFF):
+                self.set_bridge_health(name, BridgeHealth.CONNECTING)
+
+    def set_bridge_health(self, name: str, health: str, detail: str | None = None) -> None:
+        if self.bridge_health.get(name) == (health, detail):
+            return
+        self.bridge_health[name] = (health, detail)
+        self.bus.publish(BridgeHealthChanged(name, health, detail))
+
+    # ----------------------------------------------------------------- RunnerEvents
+    async def on_output(self, session_id: str, stream: str, text: str, *, kind: str = "final", is_final: bool | None = None) -> None:
+        final = bool(is_final) if is_final is not None else False
+        self.append_output(session_id, text, final=final)
+
+    async def on_error(self, session_id: str, code: str, message: str) -> None:
+        self.append_output(session_id, f"error ({code}): {message}")
+        self.set_state(session_id, SessionState.ERROR, error=message)
+
+    async def on_exit(self, session_id: str, exit_code: int | None) -> None:
+        if not self.has_session(session_id):
+            return
+        stopping = session_id in self._stopping
+        self._stopping.discard(session_id)
+        state = SessionState.STOPPED if stopping or not exit_code else SessionState.ERROR
+        error = None if state is SessionState.STOPPED else f"exited with code {exit_code}"
+        self.set_state(session_id, state, exit_code=exit_code, error=error)
+
+    async def on_awaiting_input(self, session_id: str) -> None:
+        session = self.session(session_id)
+        if not self.approvals.pending(session_id):
+            session.needs_attention = True
+            self.set_state(session_id, SessionState.WAITING_INPUT)
+
+    async def on_metadata(self, session_id: str, key: str, value: Any, raw: Any = None) -> None:
+        session = self.session(session_id)
+        if key == "usage" and isinstance(value, dict):
+            usage = session.usage
+            usage.input_tokens += int(value.get("input_tokens", 0))
+            usage.output_tokens += int(value.get("output_tokens", 0))
+            usage.cost_usd += float(value.get("cost_usd", 0.0))
+            usage.turns += int(value.get("turns", 0))
+        elif key in ("model", "title", "directory"):
+            setattr(session, key, value)
+        else:
+            session.metadata[key] = value
+        self.bus.publish(SessionChanged(session))
+
+    async def on_heartbeat(self, session_id: str, elapsed_s: float, done: bool) -> None:
+        self.session(session_id).metadata["elapsed_s"] = elapsed_s
+
+    async def on_header(
+        self,
+        session_id: str,
+        *,
+        title: str,
+        model: str | None = None,
+        provider: str | None = None,
+        sandbox: str | None = None,
+        approval: str | None = None,
+        thread_id: str | None = None,
+    ) -> None:
+        session = self.session(session_id)
+        session.title = title
+        session.model = model or session.model
+        for key, value in (("provider", provider), ("sandbox", sandbox), ("approval", approval), ("thread_id", thread_id)):
+            if value is not None:
+                session.metadata[key] = value
+        self.bus.publish(SessionChanged(session))
+
+    async def on_permission_request(
+        self,
+        session_id: str,
+        request_id: str,
+        tool_name: str,
+        tool_input: dict[str, Any],
+        suggestions: list[Any] | None = None,
+    ) -> Decision:
+        """Register the request and wait until a surface, a rule or expiry decides it."""
+        request = self.approvals.submit(
+            session_id, tool_name, tool_input, request_id=request_id, suggestions=suggestions
+        )
+        return await request.wait()
+
+    async def on_permission_resolved(
+        self, session_id: str, request_id: str, resolved_by: str, allowed: bool, message: str | None = None
+    ) -> None:
+        """The agent settled a request itself (in its own prompt, say)."""
+        try:
+            self.approvals.decide(request_id, allowed, by=resolved_by, via=Via.AGENT, reason=message)
+        except KeyError:
+            log.info("agent resolved unknown request %s", request_id)

@@ -1,0 +1,121 @@
+"""Reading an agent's tool input: the one-line summary, the path it touches and the diff it makes.
+
+Tool names and input keys follow Claude Code's (Bash, Edit, MultiEdit, Write, Read, WebFetch, ...);
+Codex's ``exec_command``/``shell`` and Gemini's ``run_shell_command`` are read as shell commands.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+SHELL_TOOLS = frozenset({"Bash", "shell", "exec_command", "run_shell_command", "local_shell"})
+PATH_KEYS = ("file_path", "path", "notebook_path", "absolute_path", "dir_path")
+
+
+def shell_command(tool_name: str, tool_input: dict[str, Any]) -> str | None:
+    """The command line a shell tool wants to run, or None for other tools."""
+    if tool_name not in SHELL_TOOLS:
+        return None
+    for key in ("command", "cmd"):
+        value = tool_input.get(key)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list) and all(isinstance(part, str) for part in value):
+            return " ".join(value)
+    return None
+
+
+def target_path(tool_input: dict[str, Any]) -> str | None:
+    for key in PATH_KEYS:
+        value = tool_input.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def summarize(tool_name: str, tool_input: dict[str, Any], limit: int = 200) -> str:
+    """One line that says what the tool will do."""
+    command = shell_command(tool_name, tool_input)
+    if command is not None:
+        text = command
+    elif (path := target_path(tool_input)) is not None:
+        text = path
+    elif isinstance(tool_input.get("url"), str):
+        text = tool_input["url"]
+    elif isinstance(tool_input.get("pattern"), str):
+        text = tool_input["pattern"]
+    elif isinstance(tool_input.get("query"), str):
+        text = tool_input["query"]
+    else:
+        text = json.dumps(tool_input, ensure_ascii=False, sort_keys=True)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def pretty_input(tool_input: dict[str, Any]) -> str:
+    return json.dumps(tool_input, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def _read_text(path: Path, max_bytes: int = 1_000_000) -> str | None:
+    try:
+        if path.stat().st_size > max_bytes:
+            return None
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _diff(old: str, new: str, name: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"a/{name}",
+        tofile=f"b/{name}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def unified_diff(tool_name: str, tool_input: dict[str, Any], cwd: str | None = None) -> str | None:
+    """The change an Edit, MultiEdit or Write request makes, as a unified diff; None otherwise.
+
+    Edits are shown against the file on disk when it can be read (so the diff carries context
+    lines and real line numbers), else against the old string alone.
+    """
+    path_text = target_path(tool_input)
+    if path_text is None:
+        return None
+    path = Path(path_text)
+    if not path.is_absolute() and cwd:
+        path = Path(cwd) / path
+    name = path_text.lstrip(os.sep)
+    current = _read_text(path)
+
+    if tool_name in ("Edit", "MultiEdit", "replace"):
+        edits = tool_input.get("edits") if tool_name == "MultiEdit" else [tool_input]
+        if not isinstance(edits, list):
+            return None
+        pairs = []
+        for edit in edits:
+            if not isinstance(edit, dict):
+                return None
+            old, new = edit.get("old_string"), edit.get("new_string")
+            if not isinstance(old, str) or not isinstance(new, str):
+                return None
+            pairs.append((old, new, bool(edit.get("replace_all"))))
+        if current is not None and all(old in current for old, _, _ in pairs):
+            updated = current
+            for old, new, replace_all in pairs:
+                updated = updated.replace(old, new) if replace_all else updated.replace(old, new, 1)
+            return _diff(current, updated, name)
+        return "".join(_diff(old, new, name) for old, new, _ in pairs)
+
+    if tool_name in ("Write", "write_file"):
+        content = tool_input.get("content")
+        if not isinstance(content, str):
+            return None
+        return _diff(current or "", content, name)
+    return None
