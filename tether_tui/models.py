@@ -165,16 +165,17 @@ class Rule:
     command_prefix: str | None = None
     directory: str | None = None
 
-    def describe(self) -> str:
+    def describe(self, session_title: str | None = None) -> str:
+        """What the rule allows, e.g. ``Edit in ~/repo`` (``session_title`` names its session)."""
+        in_session = f"in {session_title}" if session_title else "in this session"
         if self.scope is RuleScope.SESSION:
-            return "everything in this session"
+            return f"everything {in_session}"
         if self.scope is RuleScope.DIRECTORY:
-            what = self.tool_name or "everything"
-            return f"{what} in {self.directory}"
+            return f"{self.tool_name or 'everything'} in {self.directory}/"
         text = self.tool_name or "?"
         if self.command_prefix:
             text += f" `{self.command_prefix} …`"
-        return text + (" in this session" if self.session_id else " everywhere")
+        return f"{text} {in_session}" if self.session_id else f"{text} everywhere"
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,7 @@ class OutputBuffer:
         """Kept lines from ``start_seq`` on (all kept lines by default)."""
         if start_seq is None or start_seq <= self.first_seq:
             return list(self._lines)
-        skip = start_seq - self.first_seq
-        return list(self._lines)[skip:]
+        return self.tail(self.next_seq - start_seq)
 
     def tail(self, count: int) -> list[str]:
         if count <= 0:

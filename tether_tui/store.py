@@ -24,7 +24,7 @@ from tether_tui.events import (
     SessionChanged,
     SessionRemoved,
 )
-from tether_tui.models import Decision, Origin, Session, SessionState, Via
+from tether_tui.models import Decision, Origin, Rule, Session, SessionState, Via
 from tether_tui.output import OutputBuffer
 
 log = logging.getLogger(__name__)
@@ -165,6 +165,10 @@ class SessionStore:
     def _end_pending(self, session_id: str) -> None:
         for request in self.approvals.pending(session_id):
             self.approvals.decide(request.id, False, by="tether-tui", via=Via.SYSTEM, reason="the session ended")
+
+    def describe_rule(self, rule: Rule) -> str:
+        session = self._sessions.get(rule.session_id) if rule.session_id else None
+        return rule.describe(session.title if session else None)
 
     # ----------------------------------------------------------------- output
     def output(self, session_id: str) -> OutputBuffer:

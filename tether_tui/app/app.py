@@ -1,0 +1,335 @@
+"""The Textual application: renders the store and turns keys into store calls."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from runners.launcher import SessionLauncher
+from tether_tui.app.screens.details import DetailsScreen
+from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, NewSessionDialog, NewSessionRequest, ReasonDialog
+from tether_tui.app.screens.help import HelpScreen
+from tether_tui.app.screens.main import MainScreen
+from tether_tui.app.screens.timer_dialog import TimerChoice, TimerDialog
+from tether_tui.approvals import UnknownRequestError
+from tether_tui.commands import CommandRegistry, UnknownCommandError
+from tether_tui.config import Config, ConfigWatcher
+from tether_tui.events import (
+    ApprovalDecided,
+    ApprovalRequested,
+    AutoApprovedBatch,
+    ConfigFailed,
+    ConfigReloaded,
+    Event,
+    Notice,
+)
+from tether_tui.models import RuleScope, Via
+from tether_tui.store import SessionError, SessionStore
+
+log = logging.getLogger(__name__)
+
+
+class TetherApp(App[None]):
+    TITLE = "tether-tui"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+    ENABLE_COMMAND_PALETTE = True
+    MODES = {"dashboard": MainScreen}
+    DEFAULT_MODE = "dashboard"
+
+    def __init__(
+        self,
+        store: SessionStore,
+        *,
+        launcher: SessionLauncher | None = None,
+        commands: CommandRegistry | None = None,
+        demo_sessions: int = 0,
+        demo_speed: float = 1.0,
+        config_path: Path | None = None,
+        user: str | None = None,
+        run_engine: bool = True,
+        exit_after_first_frame: bool = False,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.launcher = launcher or SessionLauncher(store)
+        self.commands = commands or CommandRegistry(store)
+        self.demo_sessions = demo_sessions
+        self.demo_speed = demo_speed
+        self.config_path = config_path
+        self.user = user or getpass.getuser()
+        self.run_engine = run_engine
+        self.exit_after_first_frame = exit_after_first_frame
+        self._subscription = store.bus.subscribe("dashboard", output_line_cap=store.config.history.max_lines)
+        self._watcher: ConfigWatcher | None = None
+        self._apply_theme(store.config)
+
+    # ----------------------------------------------------------------- lifecycle
+    def on_mount(self) -> None:
+        self.run_worker(self._pump(), name="store events", exclusive=False)
+        self.set_interval(1.0, self._tick, name="clocks")
+        if self.run_engine:
+            self.run_worker(self.store.approvals.run(), name="approval engine")
+        for index in range(self.demo_sessions):
+            self.run_worker(self.launcher.start_demo(index, speed=self.demo_speed), name=f"demo {index}")
+        if self.config_path is not None:
+            self._watcher = ConfigWatcher(self.config_path, self._config_changed, self.store.config_failed)
+            self.run_worker(self._watcher.run(), name="config watcher")
+        for warning in self.store.config.warnings:
+            self.notify(warning, title="Config", severity="warning", timeout=10)
+
+    def on_ready(self) -> None:
+        if self.exit_after_first_frame:
+            self.exit()
+
+    def on_unmount(self) -> None:
+        self._subscription.close()
+        if self._watcher is not None:
+            self._watcher.stop()
+
+    def _apply_theme(self, config: Config) -> None:
+        if config.dashboard.theme in self.available_themes:
+            self.theme = config.dashboard.theme
+
+    def _config_changed(self, config: Config) -> None:
+        self.store.apply_config(config)
+        self._apply_theme(config)
+
+    def _tick(self) -> None:
+        screen = self._main_screen()
+        if screen is not None:
+            screen.refresh_clocks()
+
+    def _main_screen(self) -> MainScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    async def _pump(self) -> None:
+        async for batch in self._subscription:
+            try:
+                self._apply(batch)
+            except Exception:
+                log.exception("dashboard failed to apply store events")
+
+    def _apply(self, batch: list[Event]) -> None:
+        screen = self._main_screen()
+        if screen is not None and screen.is_mounted:
+            screen.apply(batch)
+        for event in batch:
+            if isinstance(event, ApprovalRequested):
+                if self.store.config.dashboard.bell:
+                    self.bell()
+            elif isinstance(event, ApprovalDecided):
+                for open_screen in self.screen_stack:
+                    if isinstance(open_screen, DetailsScreen) and open_screen.request.id == event.request.id:
+                        open_screen.show_decision(event.decision)
+                if event.decision.via not in (Via.KEYBOARD, Via.AUTO):
+                    session = self.store.session(event.request.session_id) if self.store.has_session(event.request.session_id) else None
+                    where = session.title if session else event.request.session_id
+                    self.notify(f"{event.request.tool_name} in {where}: {event.decision.describe()}", timeout=6)
+            elif isinstance(event, AutoApprovedBatch):
+                self.notify(event.describe(), title="Auto-approved", timeout=8)
+            elif isinstance(event, ConfigFailed):
+                self.notify(event.error, title="Config not applied", severity="error", timeout=15)
+            elif isinstance(event, ConfigReloaded):
+                self.notify("Config reloaded", timeout=3)
+            elif isinstance(event, Notice):
+                self.notify(event.text, severity=event.level, timeout=5)  # type: ignore[arg-type]
+
+    # ----------------------------------------------------------------- decisions
+    def _selected_request(self) -> str | None:
+        screen = self._main_screen()
+        request_id = screen.selected_request_id if screen else None
+        if request_id is None:
+            self.notify("No request is waiting", severity="warning", timeout=3)
+        return request_id
+
+    def decide(self, request_id: str, allow: bool, reason: str | None = None) -> bool:
+        """Decide from the keyboard; True when this decision took effect."""
+        try:
+            result = self.store.approvals.decide(request_id, allow, by=self.user, via=Via.KEYBOARD, reason=reason)
+        except UnknownRequestError:
+            self.notify("That request is gone", severity="warning")
+            return False
+        if not result.accepted:
+            self.notify(f"Already {result.decision.describe()}", severity="warning")
+        return result.accepted
+
+    def action_approve(self) -> None:
+        if (request_id := self._selected_request()) is not None:
+            self.decide(request_id, True)
+
+    def action_deny(self) -> None:
+        if (request_id := self._selected_request()) is not None:
+            self.decide(request_id, False)
+
+    def action_deny_with_reason(self) -> None:
+        if (request_id := self._selected_request()) is not None:
+            self.deny_with_reason(request_id)
+
+    def deny_with_reason(self, request_id: str, on_done: Callable[[], None] | None = None) -> None:
+        request = self.store.approvals.get(request_id)
+
+        def done(reason: str | None) -> None:
+            if reason is not None and self.decide(request_id, False, reason) and on_done:
+                on_done()
+
+        self.push_screen(ReasonDialog(f"{request.tool_name}: {request.summary}"), done)
+
+    def action_allow_for(self) -> None:
+        screen = self._main_screen()
+        request_id = screen.selected_request_id if screen else None
+        if request_id is not None:
+            self.allow_for(request_id)
+            return
+        session_id = screen.selected_session_id if screen else None
+        if session_id is None:
+            self.notify("Select a session or a request first", severity="warning")
+            return
+        session = self.store.session(session_id)
+        settings = self.store.config.approvals
+
+        def done(choice: TimerChoice | None) -> None:
+            if choice is None:
+                return
+            if choice.timer == "dir" and session.directory:
+                self.store.approvals.add_rule(
+                    RuleScope.DIRECTORY, choice.minutes, by=self.user, via=Via.KEYBOARD, directory=session.directory
+                )
+            else:
+                self.store.approvals.add_rule(
+                    RuleScope.SESSION, choice.minutes, by=self.user, via=Via.KEYBOARD, session_id=session_id
+                )
+
+        self.push_screen(
+            TimerDialog(
+                session_title=session.title,
+                directory=session.directory,
+                tool_name=None,
+                durations=settings.durations_minutes,
+                default_minutes=settings.default_duration_minutes,
+            ),
+            done,
+        )
+
+    def allow_for(self, request_id: str, on_done: Callable[[], None] | None = None) -> None:
+        request = self.store.approvals.get(request_id)
+        settings = self.store.config.approvals
+        title = self.store.session(request.session_id).title if self.store.has_session(request.session_id) else request.session_id
+
+        def done(choice: TimerChoice | None) -> None:
+            if choice is None:
+                return
+            result = self.store.approvals.allow_with_timer(
+                request_id, choice.timer, choice.minutes, by=self.user, via=Via.KEYBOARD
+            )
+            if not result.accepted:
+                self.notify(f"Already {result.decision.describe()}", severity="warning")
+            elif on_done:
+                on_done()
+
+        self.push_screen(
+            TimerDialog(
+                session_title=title,
+                directory=request.directory,
+                tool_name=request.tool_name,
+                durations=settings.durations_minutes,
+                default_minutes=settings.default_duration_minutes,
+            ),
+            done,
+        )
+
+    def action_revoke(self) -> None:
+        screen = self._main_screen()
+        rule_id = screen.selected_rule_id if screen else None
+        if rule_id is None:
+            self.notify("No auto-approve timer is running", severity="warning", timeout=3)
+            return
+        rule = self.store.approvals.revoke_rule(rule_id, by=self.user)
+        if rule is not None:
+            self.notify(f"Revoked: {self.store.describe_rule(rule)}", timeout=4)
+
+    def open_details(self, request_id: str) -> None:
+        try:
+            request = self.store.approvals.get(request_id)
+        except UnknownRequestError:
+            return
+        title = self.store.session(request.session_id).title if self.store.has_session(request.session_id) else request.session_id
+        self.push_screen(DetailsScreen(request, title))
+
+    # ----------------------------------------------------------------- sessions
+    async def send_input(self, session_id: str, text: str) -> None:
+        try:
+            await self.store.send_input(session_id, text, by=self.user, via=Via.KEYBOARD)
+        except SessionError as exc:
+            self.notify(str(exc), severity="warning")
+
+    def action_stop_session(self, session_id: str | None = None) -> None:
+        screen = self._main_screen()
+        session_id = session_id or (screen.selected_session_id if screen else None)
+        if session_id is None:
+            return
+        session = self.store.session(session_id)
+        if session.state.is_final:
+            self.notify(f"{session.title} is already {session.state.value}", timeout=3)
+            return
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self.run_worker(self._stop(session_id), name=f"stop {session_id}")
+
+        self.push_screen(ConfirmDialog(f"Stop {session.title}?"), done)
+
+    async def _stop(self, session_id: str) -> None:
+        try:
+            await self.store.stop_session(session_id, by=self.user, via=Via.KEYBOARD)
+        except SessionError as exc:
+            self.notify(str(exc), severity="warning")
+
+    def action_new_session(self) -> None:
+        def done(request: NewSessionRequest | None) -> None:
+            if request is not None:
+                self.run_worker(
+                    self.launcher.start_demo(
+                        request.scenario_index, prompt=request.prompt, approval_choice=request.approval_choice, speed=self.demo_speed
+                    ),
+                    name="new session",
+                )
+
+        self.push_screen(NewSessionDialog(), done)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.commands.descriptions()))
+
+    # ----------------------------------------------------------------- commands
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for name, description in self.commands.descriptions().items():
+            yield SystemCommand(f"/{name}", description, partial(self._palette_command, name))
+
+    def _palette_command(self, name: str) -> None:
+        screen = self._main_screen()
+        session_id = screen.selected_session_id if screen else None
+        self.run_worker(self.run_chat_command(name, "", session_id), name=f"/{name}")
+
+    async def run_chat_command(self, name: str, args: str, session_id: str | None) -> None:
+        if name == "stop":
+            self.action_stop_session(session_id)
+            return
+        try:
+            reply = await self.commands.run(name, session_id, args, by=self.user, via=Via.KEYBOARD)
+        except UnknownCommandError:
+            self.notify(f"Unknown command /{name}: /help lists them", severity="error")
+            return
+        self.push_screen(MessageDialog(f"/{name}", reply or "Done."))

@@ -1,0 +1,57 @@
+"""How store values look on screen: state colours, ages, paths."""
+
+from __future__ import annotations
+
+import os
+
+from rich.text import Text
+
+from tether_tui.models import Origin, SessionState
+
+STATE_STYLE = {
+    SessionState.STARTING: ("◌", "dim"),
+    SessionState.RUNNING: ("●", "green"),
+    SessionState.WAITING_APPROVAL: ("◆", "bold yellow"),
+    SessionState.WAITING_INPUT: ("◇", "cyan"),
+    SessionState.IDLE: ("○", "dim cyan"),
+    SessionState.STOPPED: ("■", "dim"),
+    SessionState.ERROR: ("✖", "bold red"),
+}
+
+STATE_SHORT = {
+    SessionState.STARTING: "starting",
+    SessionState.RUNNING: "running",
+    SessionState.WAITING_APPROVAL: "approval",
+    SessionState.WAITING_INPUT: "input",
+    SessionState.IDLE: "idle",
+    SessionState.STOPPED: "stopped",
+    SessionState.ERROR: "error",
+}
+
+
+def state_text(state: SessionState, short: bool = True) -> Text:
+    icon, style = STATE_STYLE[state]
+    label = STATE_SHORT[state] if short else state.value
+    return Text(f"{icon} {label}", style=style)
+
+
+def origin_text(origin: Origin) -> Text:
+    return Text("run" if origin is Origin.RUNNER else "hook", style="dim")
+
+
+def age(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+
+
+def short_path(path: str | None) -> str:
+    if not path:
+        return ""
+    home = os.path.expanduser("~")
+    if path == home or path.startswith(home + os.sep):
+        return "~" + path[len(home):]
+    return path

@@ -1,0 +1,83 @@
+"""One request in full: the tool input, and the diff an Edit or Write would make."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.syntax import Syntax
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, Static
+
+from tether_tui.app.format import short_path
+from tether_tui.models import ApprovalRequest, Decision
+from tether_tui.toolinput import pretty_input, unified_diff
+
+if TYPE_CHECKING:
+    from tether_tui.app.app import TetherApp
+
+
+class DetailsScreen(ModalScreen[None]):
+    CSS_PATH = "dialogs.tcss"
+    DEFAULT_CSS = """
+    DetailsScreen .dialog { width: 110; height: 90%; }
+    DetailsScreen #decision { color: $success; text-style: bold; }
+    DetailsScreen #decision.-denied { color: $error; }
+    DetailsScreen Static.code { margin-bottom: 1; }
+    """
+    BINDINGS = [
+        Binding("a", "decide(True)", "Approve"),
+        Binding("d", "decide(False)", "Deny"),
+        Binding("D", "deny_with_reason", "Deny+reason"),
+        Binding("t", "allow_for", "Allow for…"),
+        Binding("escape,q", "close", "Close"),
+    ]
+
+    app: "TetherApp"
+
+    def __init__(self, request: ApprovalRequest, session_title: str) -> None:
+        super().__init__()
+        self.request = request
+        self.session_title = session_title
+
+    def compose(self) -> ComposeResult:
+        request = self.request
+        with VerticalScroll(classes="dialog"):
+            yield Label(f"{request.tool_name} · {self.session_title}", classes="title")
+            yield Static(
+                f"Folder: {short_path(request.directory) or '—'}\n"
+                f"Asked:  {request.created_at:%H:%M:%S}   id {request.id}",
+                markup=False,
+            )
+            yield Label("", id="decision")
+            diff = unified_diff(request.tool_name, request.tool_input, request.directory)
+            if diff:
+                yield Label("Change", classes="title")
+                yield Static(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True), classes="code")
+            yield Label("Input", classes="title")
+            yield Static(Syntax(pretty_input(request.tool_input), "json", theme="ansi_dark", word_wrap=True), classes="code")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.request.decision is not None:
+            self.show_decision(self.request.decision)
+
+    def show_decision(self, decision: Decision) -> None:
+        label = self.query_one("#decision", Label)
+        label.update(decision.describe().capitalize())
+        label.set_class(not decision.allowed, "-denied")
+
+    def action_decide(self, allow: bool) -> None:
+        if self.app.decide(self.request.id, allow):
+            self.dismiss(None)
+
+    def action_deny_with_reason(self) -> None:
+        self.app.deny_with_reason(self.request.id, on_done=lambda: self.dismiss(None))
+
+    def action_allow_for(self) -> None:
+        self.app.allow_for(self.request.id, on_done=lambda: self.dismiss(None))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

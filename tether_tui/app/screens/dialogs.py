@@ -1,0 +1,125 @@
+"""Small dialogs: deny with a reason, confirm a stop, start a session, show a command's answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from runners.demo_scripts import SCENARIOS
+
+
+class ReasonDialog(ModalScreen[str | None]):
+    """Ask why a request is denied; the reason goes back to the agent."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Deny {self.what}", classes="title")
+            yield Input(placeholder="Reason, sent back to the agent", id="reason")
+            yield Label("enter deny · escape cancel", classes="hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="title")
+            with Horizontal(classes="buttons"):
+                yield Button("No", id="no")
+                yield Button("Yes", variant="error", id="yes")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class MessageDialog(ModalScreen[None]):
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape,enter,q", "close", "Close")]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="title")
+            yield Static(self.text, markup=False)
+            yield Label("escape close", classes="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class NewSessionRequest:
+    scenario_index: int
+    prompt: str
+    approval_choice: int
+
+
+class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
+    """Start another demo agent (the built-in runner)."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("New demo session", classes="title")
+            with RadioSet(id="scenario"):
+                for index, scenario in enumerate(SCENARIOS):
+                    yield RadioButton(f"{scenario.title}: {scenario.prompt}", value=index == 0)
+            with RadioSet(id="mode"):
+                yield RadioButton("Ask for every tool", value=True)
+                yield RadioButton("Accept file edits")
+                yield RadioButton("Never ask (bypass)")
+            yield Input(placeholder="Prompt (optional)", id="prompt")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Start", variant="primary", id="start")
+
+    def _result(self) -> NewSessionRequest:
+        scenario = self.query_one("#scenario", RadioSet).pressed_index
+        mode = self.query_one("#mode", RadioSet).pressed_index
+        prompt = self.query_one("#prompt", Input).value.strip()
+        index = max(0, scenario)
+        return NewSessionRequest(index, prompt or SCENARIOS[index].prompt, max(0, mode))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(self._result() if event.button.id == "start" else None)
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self.dismiss(self._result())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

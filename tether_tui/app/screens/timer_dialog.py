@@ -1,0 +1,90 @@
+"""Allow for N minutes: pick what the rule covers and for how long."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, OptionList
+from textual.widgets.option_list import Option
+
+from tether_tui.app.format import short_path
+
+
+@dataclass(frozen=True)
+class TimerChoice:
+    timer: str
+    """``tool``, ``tool-everywhere``, ``all`` or ``dir`` (see :mod:`tether_tui.approvals`)."""
+    minutes: int
+
+
+class TimerDialog(ModalScreen[TimerChoice | None]):
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    DEFAULT_CSS = """
+    TimerDialog OptionList { height: auto; max-height: 8; margin-bottom: 1; }
+    """
+
+    def __init__(
+        self,
+        *,
+        session_title: str,
+        directory: str | None,
+        tool_name: str | None,
+        durations: tuple[int, ...],
+        default_minutes: int,
+    ) -> None:
+        super().__init__()
+        self.session_title = session_title
+        self.directory = directory
+        self.tool_name = tool_name
+        self.durations = durations
+        self.default_minutes = default_minutes
+
+    def _scopes(self) -> list[Option]:
+        options = []
+        if self.tool_name:
+            options.append(Option(f"{self.tool_name} in {self.session_title}", id="tool"))
+            options.append(Option(f"{self.tool_name} in every session", id="tool-everywhere"))
+        options.append(Option(f"Everything in {self.session_title}", id="all"))
+        if self.directory:
+            options.append(Option(f"Everything inside {short_path(self.directory)}/", id="dir"))
+        return options
+
+    def compose(self) -> ComposeResult:
+        heading = f"Allow {self.tool_name} and what else?" if self.tool_name else "Auto-approve for a while"
+        with Vertical(classes="dialog"):
+            yield Label(heading, classes="title")
+            yield OptionList(*self._scopes(), id="scope")
+            yield OptionList(*(Option(f"{m} minutes", id=str(m)) for m in self.durations), id="duration")
+            yield Label("↑↓ choose · tab next list · enter allow · escape cancel", classes="hint")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Allow", variant="success", id="allow")
+
+    def on_mount(self) -> None:
+        self.query_one("#scope", OptionList).highlighted = 0
+        durations = self.query_one("#duration", OptionList)
+        durations.highlighted = self.durations.index(self.default_minutes) if self.default_minutes in self.durations else 0
+        self.query_one("#scope", OptionList).focus()
+
+    def _choice(self) -> TimerChoice:
+        scope = self.query_one("#scope", OptionList)
+        duration = self.query_one("#duration", OptionList)
+        scope_option = scope.get_option_at_index(scope.highlighted or 0)
+        duration_option = duration.get_option_at_index(duration.highlighted or 0)
+        return TimerChoice(str(scope_option.id), int(str(duration_option.id)))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self._choice())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(self._choice() if event.button.id == "allow" else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

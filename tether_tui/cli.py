@@ -1,0 +1,115 @@
+"""The ``tether-tui`` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from tether_tui import __version__
+from tether_tui.config import CONFIG_TEMPLATE, Config, ConfigError, load_config
+from tether_tui.paths import data_dir, default_audit_path, default_config_path, write_private_atomic
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tether-tui",
+        description="Supervise AI coding agents: sessions, output, approvals and auto-approve timers.",
+    )
+    parser.add_argument("--version", action="version", version=f"tether-tui {__version__}")
+    parser.add_argument("--config", type=Path, help=f"config file (default: {default_config_path()})")
+    parser.add_argument("--no-demo", action="store_true", help="start without the built-in demo agents")
+    parser.add_argument("--demo", type=int, metavar="N", help="number of demo agents to start (default 3)")
+    parser.add_argument("--demo-speed", type=float, default=1.0, help=argparse.SUPPRESS)
+    parser.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--exit-after-first-frame", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    config = sub.add_parser("config", help="show, create or check the config file")
+    config.add_argument("action", choices=["path", "init", "check"])
+    config.add_argument("--config", type=Path, dest="config_file", help="config file to act on")
+    return parser
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    return getattr(args, "config_file", None) or args.config or default_config_path()
+
+
+def _load(path: Path) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"tether-tui: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def config_command(args: argparse.Namespace) -> int:
+    path = _config_path(args)
+    if args.action == "path":
+        print(path)
+        return 0
+    if args.action == "init":
+        if path.exists():
+            print(f"tether-tui: {path} exists already; not overwritten", file=sys.stderr)
+            return 1
+        write_private_atomic(path, CONFIG_TEMPLATE)
+        print(f"wrote {path}")
+        return 0
+    config = _load(path)
+    print(f"{path}: ok" if path.exists() else f"{path}: not present, defaults apply")
+    for warning in config.warnings:
+        print(f"warning: {warning}")
+    for name, settings in config.bridge_settings().items():
+        state = "configured" if settings.configured else "not configured"
+        print(f"{name}: {state}{'' if settings.enabled else ' (disabled)'}")
+    return 0
+
+
+def run_dashboard(args: argparse.Namespace) -> int:
+    config_path = _config_path(args)
+    config = _load(config_path)
+
+    from tether_tui.audit import AuditLog
+    from tether_tui.logs import setup_logging
+    from tether_tui.store import SessionStore
+
+    secrets = [config.telegram.token, config.slack.bot_token, config.slack.app_token, config.discord.bot_token]
+    setup_logging(data_dir() / "tether-tui.log", secrets)
+    audit = AuditLog(default_audit_path())
+    try:
+        audit.open()
+    except OSError as exc:
+        print(f"tether-tui: cannot open the audit log {audit.path}: {exc}", file=sys.stderr)
+        return 2
+    store = SessionStore(config=config, audit=audit)
+
+    demo = 0
+    if not args.no_demo and config.dashboard.demo:
+        demo = args.demo if args.demo is not None else config.dashboard.demo_sessions
+
+    from tether_tui.app import TetherApp
+
+    app = TetherApp(
+        store,
+        demo_sessions=demo,
+        demo_speed=args.demo_speed,
+        config_path=config_path,
+        exit_after_first_frame=args.exit_after_first_frame,
+    )
+    try:
+        app.run(headless=args.headless)
+    finally:
+        audit.close()
+    return app.return_code or 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "config":
+        return config_command(args)
+    return run_dashboard(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
