@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tether_tui.models import SessionState, Via
+from tether_tui.store import SessionError
 
 if TYPE_CHECKING:
     from tether_tui.store import SessionStore
@@ -127,5 +128,8 @@ class CommandRegistry:
         session = self.store.session(session_id)
         if session.state in (SessionState.STOPPED, SessionState.ERROR):
             return f"{session.title} is already {session.state.value}."
-        code = await self.store.stop_session(session_id, by=by, via=via)
+        try:
+            code = await self.store.stop_session(session_id, by=by, via=via)
+        except SessionError as exc:
+            return f"Cannot stop: {exc}."
         return f"Stopped {session.title}" + (f" (exit code {code})." if code is not None else ".")

@@ -1,0 +1,92 @@
+"""Fixed dashboard states for snapshot tests and for the screenshots in the README.
+
+Everything here is deterministic: a frozen clock, fixed ids, fixed paths.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tether_tui.audit import AuditLog
+from tether_tui.clock import FakeClock
+from tether_tui.config import Config
+from tether_tui.models import Origin, RuleScope, SessionState, Via
+from tether_tui.store import BridgeHealth, SessionStore
+
+INVOICE_OUTPUT = """\
+› Fix the failing due-date tests
+I'll run the failing tests first to see what breaks.
+⏺ Bash pytest -q tests/test_dates.py
+..F.F                                                     [100%]
+FAILED tests/test_dates.py::test_iso_week_due_date - ValueError: time data '2026-W07-3'
+FAILED tests/test_dates.py::test_whitespace - ValueError: unconverted data remains: ' '
+2 failed, 3 passed in 0.41s
+Both failures come from parse_due_date: it only accepts %Y-%m-%d and no padding.
+Reading src/invoice_api/dates.py …
+⏺ Edit wants approval"""
+
+SHOP_OUTPUT = """\
+› Add a /healthz endpoint that checks the database
+Plan: add src/health.ts with a /healthz route, mount it in src/app.ts, add a test.
+Created src/health.ts (16 lines)
+⏺ Bash wants approval"""
+
+PIPELINE_OUTPUT = """\
+› Clean the build and upgrade pandas
+removed build/ dist/ .pytest_cache
+Successfully installed pandas-2.3.3
+checked 14 pipelines: 14 ok, 0 warnings
+pandas is at 2.3.3 and all 14 pipelines check out."""
+
+DATES_OLD = 'def parse_due_date(text: str) -> date:\n    return datetime.strptime(text, "%Y-%m-%d").date()\n'
+DATES_NEW = (
+    "def parse_due_date(text: str) -> date:\n"
+    "    text = text.strip()\n"
+    '    if "W" in text:\n'
+    "        return date.fromisocalendar(*_iso_week_parts(text))\n"
+    "    return date.fromisoformat(text)\n"
+)
+
+
+def build_scene(audit_path: Path | None = None) -> SessionStore:
+    """A store with four sessions, two pending requests and two auto-approve timers.
+
+    Must be called inside a running event loop (requests carry futures).
+    """
+    asyncio.get_running_loop()
+    clock = FakeClock()
+    store = SessionStore(config=Config(), clock=clock, audit=AuditLog(audit_path))
+    store.set_bridge_health("telegram", BridgeHealth.CONNECTED)
+    store.set_bridge_health("slack", BridgeHealth.CONNECTING)
+
+    store.add_session("s-invoice", "claude · invoice-api", directory="/home/dev/src/invoice-api", runner_type="demo")
+    store.append_output("s-invoice", INVOICE_OUTPUT)
+    store.add_session("s-shop", "codex · web-shop", origin=Origin.HOOK, directory="/home/dev/src/web-shop")
+    store.append_output("s-shop", SHOP_OUTPUT)
+    store.add_session("s-pipeline", "aider · data-pipeline", directory="/home/dev/src/data-pipeline", runner_type="demo")
+    store.append_output("s-pipeline", PIPELINE_OUTPUT)
+    store.set_state("s-pipeline", SessionState.WAITING_INPUT)
+    store.add_session("s-docs", "claude · docs", directory="/home/dev/src/docs", runner_type="demo")
+    store.append_output("s-docs", "› Proofread the README\nDone: 12 fixes.")
+    store.set_state("s-docs", SessionState.STOPPED, exit_code=0)
+
+    store.approvals.submit(
+        "s-invoice",
+        "Edit",
+        {"file_path": "src/invoice_api/dates.py", "old_string": DATES_OLD, "new_string": DATES_NEW},
+        request_id="req_edit_dates",
+    )
+    clock.advance(41)
+    store.approvals.submit(
+        "s-shop",
+        "Bash",
+        {"command": "npm test -- --run health", "description": "Run the health tests"},
+        request_id="req_npm_test",
+    )
+    store.approvals.add_rule(
+        RuleScope.DIRECTORY, 30, by="dev", via=Via.KEYBOARD, tool_name="Edit", directory="/home/dev/src/web-shop"
+    )
+    store.approvals.add_rule(RuleScope.SESSION, 12, by="dev", via=Via.TELEGRAM, session_id="s-pipeline")
+    clock.advance(7)
+    return store
