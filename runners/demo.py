@@ -135,7 +135,7 @@ class DemoRunner:
     async def _ask(self, session_id: str, session: _DemoSession, step: Ask) -> tuple[bool, str | None]:
         if session.approval_choice >= 2 or (session.approval_choice == 1 and step.edits_files):
             return True, None
-        await self.events.on_output(session_id, "stdout", f"⏺ {step.tool_name} wants approval")
+        await self.events.on_output(session_id, "stdout", f"● {step.tool_name} wants approval")
         request_id = f"req_{secrets.token_hex(5)}"
         decision = await self.events.on_permission_request(session_id, request_id, step.tool_name, dict(step.tool_input))
         allowed = bool(getattr(decision, "allowed", decision))

@@ -46,9 +46,13 @@ class SessionLauncher:
             directory = getattr(runner, "scenario").directory
         if directory:
             directory = os.path.expanduser(directory)
+        title = title or f"{runner_name} · {os.path.basename(directory or '') or prompt[:30]}"
+        taken = {session.title for session in self.store.sessions()}
+        if title in taken:
+            title = next(f"{title} #{n}" for n in range(2, len(taken) + 3) if f"{title} #{n}" not in taken)
         self.store.add_session(
             session_id,
-            title or f"{runner_name} · {os.path.basename(directory or '') or prompt[:30]}",
+            title,
             origin=Origin.RUNNER,
             directory=directory,
             runner_type=runner.runner_type,
@@ -57,8 +61,11 @@ class SessionLauncher:
         await runner.start(session_id, prompt, approval_choice)
         return session_id
 
-    async def start_demo(self, index: int, **config: Any) -> str:
+    async def start_demo(self, index: int, *, prompt: str | None = None, approval_choice: int = 0, **config: Any) -> str:
+        """Start built-in demo scenario ``index`` (they repeat past the last one)."""
         from runners.demo_scripts import scenario_named
 
         scenario = scenario_named(None, index)
-        return await self.start("demo", scenario.prompt, title=scenario.title, index=index, **config)
+        return await self.start(
+            "demo", prompt or scenario.prompt, title=scenario.title, approval_choice=approval_choice, index=index, **config
+        )

@@ -5,7 +5,6 @@ Everything here is deterministic: a frozen clock, fixed ids, fixed paths.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from tether_tui.audit import AuditLog
@@ -17,20 +16,20 @@ from tether_tui.store import BridgeHealth, SessionStore
 INVOICE_OUTPUT = """\
 › Fix the failing due-date tests
 I'll run the failing tests first to see what breaks.
-⏺ Bash pytest -q tests/test_dates.py
+● Bash pytest -q tests/test_dates.py
 ..F.F                                                     [100%]
 FAILED tests/test_dates.py::test_iso_week_due_date - ValueError: time data '2026-W07-3'
 FAILED tests/test_dates.py::test_whitespace - ValueError: unconverted data remains: ' '
 2 failed, 3 passed in 0.41s
 Both failures come from parse_due_date: it only accepts %Y-%m-%d and no padding.
 Reading src/invoice_api/dates.py …
-⏺ Edit wants approval"""
+● Edit wants approval"""
 
 SHOP_OUTPUT = """\
 › Add a /healthz endpoint that checks the database
 Plan: add src/health.ts with a /healthz route, mount it in src/app.ts, add a test.
 Created src/health.ts (16 lines)
-⏺ Bash wants approval"""
+● Bash wants approval"""
 
 PIPELINE_OUTPUT = """\
 › Clean the build and upgrade pandas
@@ -50,11 +49,7 @@ DATES_NEW = (
 
 
 def build_scene(audit_path: Path | None = None) -> SessionStore:
-    """A store with four sessions, two pending requests and two auto-approve timers.
-
-    Must be called inside a running event loop (requests carry futures).
-    """
-    asyncio.get_running_loop()
+    """A store with four sessions, two pending requests and two auto-approve timers."""
     clock = FakeClock()
     store = SessionStore(config=Config(), clock=clock, audit=AuditLog(audit_path))
     store.set_bridge_health("telegram", BridgeHealth.CONNECTED)

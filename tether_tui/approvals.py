@@ -102,7 +102,6 @@ class ApprovalEngine:
             expires_mono=now_mono + self.settings.timeout_seconds,
             directory=directory,
             suggestions=suggestions,
-            future=asyncio.get_running_loop().create_future(),
         )
         rule = self._auto_rule(request)
         self._pending[request.id] = request
@@ -154,7 +153,7 @@ class ApprovalEngine:
 
     def _resolve(self, request: ApprovalRequest, decision: Decision) -> None:
         del self._pending[request.id]
-        request.decision = decision
+        request.settle(decision)
         self._decided[request.id] = request
         while len(self._decided) > DECIDED_KEPT:
             self._decided.popitem(last=False)
@@ -163,8 +162,6 @@ class ApprovalEngine:
             self.audit.record_decision(request, decision, session.title if session else request.session_id)
         except OSError:
             log.exception("could not write the audit log")
-        if request.future is not None and not request.future.done():
-            request.future.set_result(decision)
         self.bus.publish(ApprovalDecided(request, decision))
         self._on_pending_changed(request.session_id)
 

@@ -139,8 +139,14 @@ class ApprovalRequest:
         """Wait until the request is decided (by a person, a rule or expiry)."""
         if self.decision is not None:
             return self.decision
-        assert self.future is not None
+        if self.future is None:
+            self.future = asyncio.get_running_loop().create_future()
         return await asyncio.shield(self.future)
+
+    def settle(self, decision: Decision) -> None:
+        self.decision = decision
+        if self.future is not None and not self.future.done():
+            self.future.set_result(decision)
 
 
 class RuleScope(StrEnum):

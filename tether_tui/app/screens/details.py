@@ -66,7 +66,8 @@ class DetailsScreen(ModalScreen[None]):
 
     def show_decision(self, decision: Decision) -> None:
         label = self.query_one("#decision", Label)
-        label.update(decision.describe().capitalize())
+        text = decision.describe()
+        label.update(text[:1].upper() + text[1:])
         label.set_class(not decision.allowed, "-denied")
 
     def action_decide(self, allow: bool) -> None:

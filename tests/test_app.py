@@ -1,0 +1,243 @@
+"""The dashboard driven with Pilot: keys, dialogs, and updates from other surfaces."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tether_tui.app import TetherApp
+from tether_tui.app.screens.details import DetailsScreen
+from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, NewSessionDialog, ReasonDialog
+from tether_tui.app.screens.help import HelpScreen
+from tether_tui.app.screens.timer_dialog import TimerDialog
+from tether_tui.app.widgets.approval_queue import ApprovalQueue
+from tether_tui.app.widgets.output_view import OutputView
+from tether_tui.app.widgets.sessions_table import SessionsTable
+from tether_tui.app.widgets.status_bar import StatusBar
+from tether_tui.app.widgets.timers_panel import TimersPanel
+from tether_tui.models import RuleScope, SessionState, Via
+from tests.scenes import build_scene
+
+SIZE = (120, 36)
+
+
+async def settle(pilot, rounds=3):
+    for _ in range(rounds):
+        await pilot.pause()
+
+
+async def test_approve_and_deny_from_the_keyboard():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(ApprovalQueue)
+        assert queue.row_count == 2 and queue.selected_id == "req_edit_dates"
+        await pilot.press("a")
+        await settle(pilot)
+        assert store.approvals.get("req_edit_dates").decision.allowed
+        assert store.approvals.get("req_edit_dates").decision.by == "dev"
+        assert queue.row_count == 1 and queue.selected_id == "req_npm_test"
+        await pilot.press("d")
+        await settle(pilot)
+        decision = store.approvals.get("req_npm_test").decision
+        assert not decision.allowed and decision.via is Via.KEYBOARD
+        assert queue.row_count == 0 and app.screen.query_one(StatusBar).pending == 0
+
+
+async def test_deny_with_a_reason():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press(*"use fromisoformat only", "enter")
+        await settle(pilot)
+        decision = store.approvals.get("req_edit_dates").decision
+        assert not decision.allowed and decision.reason == "use fromisoformat only"
+
+
+async def test_timer_dialog_allows_and_sets_a_rule_and_revoke_removes_it():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, TimerDialog)
+        await pilot.press("down", "down")  # Everything in this session
+        await pilot.press("tab", "down")  # 60 minutes (default 30 is highlighted)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert store.approvals.get("req_edit_dates").decision.allowed
+        rule = next(r for r in store.approvals.rules() if r.session_id == "s-invoice")
+        assert rule.scope is RuleScope.SESSION and store.approvals.remaining_seconds(rule) == 60 * 60
+        timers = app.screen.query_one(TimersPanel)
+        assert timers.row_count == 3
+        timers.focus()
+        timers.move_cursor(row=timers.get_row_index(rule.id))
+        await pilot.press("x")
+        await settle(pilot)
+        assert rule not in store.approvals.rules() and timers.row_count == 2
+
+
+async def test_details_show_the_diff_and_follow_a_decision_made_elsewhere():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one(ApprovalQueue).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailsScreen)
+        assert app.screen.request.id == "req_edit_dates"
+        diff = app.screen.query(".code").first().content
+        assert diff.lexer.name == "Diff" if hasattr(diff.lexer, "name") else True
+        assert "+    return date.fromisoformat(text)" in diff.code
+        assert '-    return datetime.strptime(text, "%Y-%m-%d").date()' in diff.code
+        store.approvals.decide("req_edit_dates", True, by="alice", via=Via.TELEGRAM)
+        await settle(pilot)
+        label = app.screen.query_one("#decision")
+        assert str(label.render()).startswith("Approved by alice via Telegram, 12:00")
+        await pilot.press("a")  # too late: refused, the dialog stays and says so
+        await settle(pilot)
+        assert store.approvals.get("req_edit_dates").decision.by == "alice"
+        assert any("Already approved by alice" in n.message for n in app._notifications)
+
+
+async def test_input_line_sends_to_the_selected_session_and_runs_commands():
+    store = build_scene()
+    sent = []
+
+    class Controller:
+        async def send_input(self, session_id, text):
+            sent.append((session_id, text))
+
+        async def stop(self, session_id):
+            return 0
+
+    store.attach_controller("s-invoice", Controller())
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("i", *"try again", "enter")
+        await settle(pilot)
+        assert sent == [("s-invoice", "try again")]
+        output = app.screen.query_one(OutputView)
+        assert output.lines[-1] == "› try again  (dev via keyboard)"
+        await pilot.press(*"/status", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog) and "claude · invoice-api" in app.screen.text
+
+
+async def test_stop_asks_first():
+    store = build_scene()
+    stopped = []
+
+    class Controller:
+        async def send_input(self, session_id, text):
+            pass
+
+        async def stop(self, session_id):
+            stopped.append(session_id)
+            return 130
+
+    store.attach_controller("s-invoice", Controller())
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert stopped == []
+        await pilot.press("s", "y")
+        await settle(pilot, 5)
+        assert stopped == ["s-invoice"] and store.session("s-invoice").state is SessionState.STOPPED
+
+
+async def test_selecting_a_session_shows_its_output():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        output = app.screen.query_one(OutputView)
+        assert output.session_id == "s-invoice"
+        await pilot.press("down")
+        await settle(pilot)
+        assert output.session_id == "s-shop" and output.lines[-1] == "● Bash wants approval"
+        assert app.screen.query_one(ApprovalQueue).selected_id == "req_npm_test"
+        store.append_output("s-shop", "new line from the agent")
+        await settle(pilot)
+        assert output.lines[-1] == "new line from the agent"
+
+
+async def test_new_demo_session_from_the_dialog_and_help_screen():
+    store = build_scene()
+    app = TetherApp(store, user="dev", demo_speed=50)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NewSessionDialog)
+        await pilot.click("#start")
+        for _ in range(50):
+            await asyncio.sleep(0.02)
+            if len(store.sessions()) == 5:
+                break
+        assert len(store.sessions()) == 5
+        await settle(pilot)
+        assert app.screen.query_one(SessionsTable).row_count == 5
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen) and "timers" in app.screen.commands
+
+
+async def test_palette_offers_the_chat_commands():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert {"/help", "/status", "/stop", "/usage", "/timers"} <= set(titles)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"/timers")
+        await settle(pilot, 5)
+        await pilot.press("enter")
+        await settle(pilot, 5)
+        assert isinstance(app.screen, MessageDialog) and "Edit in /home/dev/src/web-shop/" in app.screen.text
+
+
+async def test_bell_rings_for_a_new_request_unless_switched_off():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    rings = []
+    app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        store.approvals.submit("s-shop", "Bash", {"command": "npm run build"})
+        await settle(pilot)
+        assert rings == [1]
+        from dataclasses import replace
+
+        store.apply_config(replace(store.config, dashboard=replace(store.config.dashboard, bell=False)))
+        store.approvals.submit("s-shop", "Bash", {"command": "npm run lint"})
+        await settle(pilot)
+        assert rings == [1]
+
+
+async def test_config_error_and_bridge_health_show_in_the_status_bar():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one(StatusBar)
+        assert bar.bridges["telegram"][0] == "connected" and bar.bridges["discord"][0] == "not configured"
+        store.config_failed("config.toml:3: [approvals] fallback: expected one of 'deny', 'defer', got 'allow'")
+        store.set_bridge_health("telegram", "failing", "429")
+        await settle(pilot)
+        rendered = str(bar.render())
+        assert "config error: config.toml:3" in rendered and "✖ failing" in rendered
