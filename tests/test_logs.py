@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import logging
+
+from tether_tui.logs import setup_logging
+
+
+def test_tokens_never_reach_the_log_file(tmp_path):
+    path = tmp_path / "logs" / "tether-tui.log"
+    redactor = setup_logging(path, ["my-configured-secret"])
+    try:
+        log = logging.getLogger("httpx")
+        log.info('HTTP Request: POST https://api.telegram.org/bot123456789:AAE0abcdefghijklmnopqrstuvwxyz12345/getUpdates "200 OK"')
+        log.warning("token is %s", "my-configured-secret")
+        log.info("slack %s", "xoxb-1234567890-abcdefghij")
+        try:
+            raise RuntimeError("failed with xapp-1-A0123456789-secretpart")
+        except RuntimeError:
+            log.exception("boom")
+    finally:
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+    text = path.read_text()
+    for secret in ("AAE0abcdef", "my-configured-secret", "xoxb-1234567890", "xapp-1-A0123456789"):
+        assert secret not in text
+    assert text.count("[redacted]") >= 4 and "getUpdates" in text
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    logging.getLogger().handlers.clear()
+    del redactor
