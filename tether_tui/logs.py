@@ -12,7 +12,7 @@ from tether_tui.paths import ensure_private_dir
 
 # Telegram bot tokens, Slack tokens, and Discord bot tokens, wherever they appear (URLs included).
 TOKEN_PATTERNS = (
-    re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b"),
+    re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}"),
     re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"),
     re.compile(r"\bxapp-[A-Za-z0-9-]{10,}\b"),
     re.compile(r"\b[MN][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,}\b"),
