@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import shlex
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from tether_tui.clock import Clock, SystemClock
 from tether_tui.config import ApprovalSettings
 from tether_tui.events import ApprovalDecided, ApprovalRequested, AutoApprovedBatch, RuleAdded, RuleRemoved
 from tether_tui.models import ApprovalRequest, AutoApproval, Decision, Outcome, Rule, RuleScope, Session, Via
-from tether_tui.rules import RequestContext, never_auto_approved, resolve_path, rule_matches
+from tether_tui.rules import RequestContext, command_has_prefix, never_auto_approved, resolve_path, rule_matches
 from tether_tui.toolinput import shell_command, summarize
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,8 @@ class DecideResult:
 
 TimerChoice = str
 """What "allow for N minutes" covers: ``"all"`` (this session), ``"dir"`` (this folder),
-``"tool"`` or a tool name (that tool in this session), ``"tool-everywhere"``."""
+``"tool"`` or a tool name (that tool in this session), ``"tool-everywhere"``, or ``"prefix"``
+(shell commands that start like this one, in this session)."""
 
 
 class ApprovalEngine:
@@ -257,6 +259,14 @@ class ApprovalEngine:
             if not request.directory:
                 raise ValueError("this request has no folder")
             return self.add_rule(RuleScope.DIRECTORY, minutes, by=by, via=via, directory=request.directory)
+        if timer == "prefix":
+            prefix = self.shell_prefix_of(request)
+            if prefix is None:
+                raise ValueError("this request is not a shell command")
+            return self.add_rule(
+                RuleScope.TOOL, minutes, by=by, via=via, session_id=request.session_id,
+                tool_name=request.tool_name, command_prefix=prefix,
+            )
         if timer == "tool-everywhere":
             return self.add_rule(RuleScope.TOOL, minutes, by=by, via=via, tool_name=request.tool_name)
         tool = request.tool_name if timer in ("tool", request.tool_name) else timer
@@ -334,11 +344,17 @@ class ApprovalEngine:
             except Exception:
                 log.exception("approval sweep failed")
 
-    def shell_prefix_of(self, request: ApprovalRequest, words: int = 2) -> str | None:
-        """A sensible command prefix for "allow commands like this one": the first words."""
+    @staticmethod
+    def shell_prefix_of(request: ApprovalRequest, words: int = 2) -> str | None:
+        """The prefix "allow commands like this one" uses: its first words, when it is a simple
+        command (one that chains or redirects gets no prefix rule)."""
         command = shell_command(request.tool_name, request.tool_input)
         if not command:
             return None
-        parts = command.split()
-        return " ".join(parts[:words]) if parts else None
+        try:
+            parts = shlex.split(command)
+        except ValueError:
+            return None
+        prefix = shlex.join(parts[:words])
+        return prefix if parts and command_has_prefix(command, prefix) else None
 

@@ -17,7 +17,7 @@ from tether_tui.app.format import short_path
 @dataclass(frozen=True)
 class TimerChoice:
     timer: str
-    """``tool``, ``tool-everywhere``, ``all`` or ``dir`` (see :mod:`tether_tui.approvals`)."""
+    """``tool``, ``prefix``, ``tool-everywhere``, ``all`` or ``dir`` (see :mod:`tether_tui.approvals`)."""
     minutes: int
 
 
@@ -35,6 +35,7 @@ class TimerDialog(ModalScreen[TimerChoice | None]):
         session_title: str,
         directory: str | None,
         tool_name: str | None,
+        command_prefix: str | None = None,
         durations: tuple[int, ...],
         default_minutes: int,
     ) -> None:
@@ -42,6 +43,7 @@ class TimerDialog(ModalScreen[TimerChoice | None]):
         self.session_title = session_title
         self.directory = directory
         self.tool_name = tool_name
+        self.command_prefix = command_prefix
         self.durations = durations
         self.default_minutes = default_minutes
 
@@ -49,6 +51,8 @@ class TimerDialog(ModalScreen[TimerChoice | None]):
         options = []
         if self.tool_name:
             options.append(Option(f"{self.tool_name} in {self.session_title}", id="tool"))
+            if self.command_prefix:
+                options.append(Option(f"{self.tool_name} `{self.command_prefix} …` in {self.session_title}", id="prefix"))
             options.append(Option(f"{self.tool_name} in every session", id="tool-everywhere"))
         options.append(Option(f"Everything in {self.session_title}", id="all"))
         if self.directory:
