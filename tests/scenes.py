@@ -85,3 +85,37 @@ def build_scene(audit_path: Path | None = None) -> SessionStore:
     store.approvals.add_rule(RuleScope.SESSION, 12, by="dev", via=Via.TELEGRAM, session_id="s-pipeline")
     clock.advance(7)
     return store
+
+
+async def show_dashboard(pilot) -> None:
+    return None
+
+
+async def show_details(pilot) -> None:
+    pilot.app.open_details("req_edit_dates")
+
+
+async def show_timer_dialog(pilot) -> None:
+    await pilot.press("t")
+
+
+async def show_help(pilot) -> None:
+    await pilot.press("question_mark")
+
+
+VIEWS = {
+    "dashboard": show_dashboard,
+    "approval-details": show_details,
+    "timer-dialog": show_timer_dialog,
+    "help": show_help,
+}
+"""The states that snapshot tests check and screenshots/ shows, by name."""
+
+
+async def open_view(pilot, name: str) -> None:
+    """Let the dashboard settle, open view ``name``, and let it settle again."""
+    for _ in range(3):
+        await pilot.pause()
+    await VIEWS[name](pilot)
+    for _ in range(3):
+        await pilot.pause()
