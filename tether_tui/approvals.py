@@ -31,6 +31,15 @@ DECIDED_KEPT = 2000
 """Decided requests remembered, so a late button press can be told who decided first."""
 
 
+_TIMER_LABELS = {
+    "all": "this session",
+    "dir": "this folder",
+    "tool": "this tool",
+    "prefix": "commands like this",
+    "tool-everywhere": "this tool everywhere",
+}
+
+
 class UnknownRequestError(KeyError):
     """No request with that id (never existed, or decided so long ago it was forgotten)."""
 
@@ -282,7 +291,9 @@ class ApprovalEngine:
             assert request.decision is not None
             return DecideResult(False, request.decision, request)
         minutes = minutes or self.settings.default_duration_minutes
-        result = self.decide(request_id, True, by=by, via=via, reason=f"and allowed {timer} for {minutes:g} min")
+        reason = f"and allowed {_TIMER_LABELS.get(timer, timer)} for {minutes:g} min"
+        decision = Decision(Outcome.ALLOW, by, via, self.clock.now(), reason, timer=timer)
+        result = self._settle(request_id, decision)
         self.rule_for(request, timer, minutes, by=by, via=via)
         return result
 

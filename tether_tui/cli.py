@@ -7,12 +7,17 @@ import os
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from tether_tui import __version__
-from tether_tui.config import CONFIG_TEMPLATE, Config, ConfigError, load_config
-from tether_tui.paths import data_dir, default_audit_path, default_config_path, write_private_atomic
+
+if TYPE_CHECKING:
+    from tether_tui.config import Config
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tether_tui.paths import default_config_path
+
     parser = argparse.ArgumentParser(
         prog="tether-tui",
         description="Supervise AI coding agents: sessions, output, approvals and auto-approve timers.",
@@ -26,6 +31,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-after-first-frame", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    hook = sub.add_parser("hook", help="what an agent's hook runs: ask the dashboard, print the decision")
+    hook.add_argument("agent", choices=["claude", "codex", "gemini"])
+
+    install = sub.add_parser("install-hooks", help="add tether-tui's hooks to an agent's settings")
+    install.add_argument("agent", choices=["claude", "codex", "gemini"])
+    where = install.add_mutually_exclusive_group()
+    where.add_argument("--project", metavar="DIR", help="the project's settings (default: the user's)")
+    where.add_argument("--user", action="store_true", help="the user's settings (the default)")
+    install.add_argument("--uninstall", action="store_true", help="remove tether-tui's hooks")
+    install.add_argument("--dry-run", action="store_true", help="print the result, write nothing")
+    install.add_argument(
+        "--fallback", choices=["defer", "deny"], default="defer",
+        help="when the dashboard is not running: leave the decision to the agent (defer) or deny",
+    )
+
     config = sub.add_parser("config", help="show, create or check the config file")
     config.add_argument("action", choices=["path", "init", "check"])
     config.add_argument("--config", type=Path, dest="config_file", help="config file to act on")
@@ -33,10 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config_path(args: argparse.Namespace) -> Path:
+    from tether_tui.paths import default_config_path
+
     return getattr(args, "config_file", None) or args.config or default_config_path()
 
 
-def _load(path: Path) -> Config:
+def _load(path: Path) -> "Config":
+    from tether_tui.config import ConfigError, load_config
+
     try:
         return load_config(path)
     except ConfigError as exc:
@@ -45,6 +69,9 @@ def _load(path: Path) -> Config:
 
 
 def config_command(args: argparse.Namespace) -> int:
+    from tether_tui.config import CONFIG_TEMPLATE
+    from tether_tui.paths import write_private_atomic
+
     path = _config_path(args)
     if args.action == "path":
         print(path)
@@ -72,6 +99,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
 
     from tether_tui.audit import AuditLog
     from tether_tui.logs import setup_logging
+    from tether_tui.paths import data_dir, default_audit_path
     from tether_tui.store import SessionStore
 
     secrets = [config.telegram.token, config.slack.bot_token, config.slack.app_token, config.discord.bot_token]
@@ -89,9 +117,11 @@ def run_dashboard(args: argparse.Namespace) -> int:
         demo = args.demo if args.demo is not None else config.dashboard.demo_sessions
 
     from tether_tui.app import TetherApp
+    from tether_tui.gateway import Gateway
 
     app = TetherApp(
         store,
+        gateway=Gateway(store),
         demo_sessions=demo,
         demo_speed=args.demo_speed,
         config_path=config_path,
@@ -105,9 +135,18 @@ def run_dashboard(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["hook"]:
+        from tether_tui.hookclient import run
+
+        return run(argv[1:], sys.stdin, sys.stdout, sys.stderr)
     args = build_parser().parse_args(argv)
     if args.command == "config":
         return config_command(args)
+    if args.command == "install-hooks":
+        from tether_tui.install_hooks import main as install_main
+
+        return install_main(args)
     return run_dashboard(args)
 
 

@@ -100,6 +100,9 @@ class Decision:
     at: datetime
     reason: str | None = None
     rule_id: str | None = None
+    timer: str | None = None
+    """Set when the person chose "allow ... for N minutes": what the timer covers (see
+    :data:`tether_tui.approvals.TimerChoice`)."""
 
     @property
     def allowed(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import platformdirs
@@ -20,7 +21,17 @@ def data_dir() -> Path:
 
 
 def runtime_dir() -> Path:
-    return Path(os.environ.get("TETHER_TUI_RUNTIME_DIR") or platformdirs.user_runtime_dir(APP_NAME))
+    """Where the gateway socket lives (``$XDG_RUNTIME_DIR/tether-tui`` on Linux)."""
+    override = os.environ.get("TETHER_TUI_RUNTIME_DIR")
+    if override:
+        return Path(override)
+    with warnings.catch_warnings():  # no XDG_RUNTIME_DIR: platformdirs falls back to /tmp/runtime-UID
+        warnings.simplefilter("ignore")
+        return Path(platformdirs.user_runtime_dir(APP_NAME))
+
+
+def gateway_socket_path() -> Path:
+    return runtime_dir() / "gateway.sock"
 
 
 def default_config_path() -> Path:

@@ -21,6 +21,7 @@ from tether_tui.app.screens.timer_dialog import TimerChoice, TimerDialog
 from tether_tui.approvals import UnknownRequestError
 from tether_tui.commands import CommandRegistry, UnknownCommandError
 from tether_tui.config import Config, ConfigWatcher
+from tether_tui.gateway import Gateway
 from tether_tui.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -58,6 +59,7 @@ class TetherApp(App[None]):
         user: str | None = None,
         run_engine: bool = True,
         exit_after_first_frame: bool = False,
+        gateway: Gateway | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -69,6 +71,7 @@ class TetherApp(App[None]):
         self.user = user or getpass.getuser()
         self.run_engine = run_engine
         self.exit_after_first_frame = exit_after_first_frame
+        self.gateway = gateway
         self._subscription = store.bus.subscribe("dashboard", output_line_cap=store.config.history.max_lines)
         self._watcher: ConfigWatcher | None = None
         self._apply_theme(store.config)
@@ -84,17 +87,29 @@ class TetherApp(App[None]):
         if self.config_path is not None:
             self._watcher = ConfigWatcher(self.config_path, self._config_changed, self.store.config_failed)
             self.run_worker(self._watcher.run(), name="config watcher")
+        if self.gateway is not None:
+            self.run_worker(self._start_gateway(), name="gateway")
         for warning in self.store.config.warnings:
             self.notify(warning, title="Config", severity="warning", timeout=10)
+
+    async def _start_gateway(self) -> None:
+        assert self.gateway is not None
+        try:
+            await self.gateway.start()
+        except (OSError, RuntimeError) as exc:
+            self.gateway = None
+            self.notify(f"Agent hooks cannot reach this dashboard: {exc}", title="Gateway", severity="error", timeout=15)
+
+    async def on_unmount(self) -> None:
+        self._subscription.close()
+        if self._watcher is not None:
+            self._watcher.stop()
+        if self.gateway is not None:
+            await self.gateway.stop()
 
     def on_ready(self) -> None:
         if self.exit_after_first_frame:
             self.exit()
-
-    def on_unmount(self) -> None:
-        self._subscription.close()
-        if self._watcher is not None:
-            self._watcher.stop()
 
     def _apply_theme(self, config: Config) -> None:
         if config.dashboard.theme in self.available_themes:

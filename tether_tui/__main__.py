@@ -1,0 +1,3 @@
+from tether_tui.cli import main
+
+raise SystemExit(main())

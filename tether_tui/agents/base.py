@@ -1,0 +1,88 @@
+"""What every agent's hooks have in common."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from typing import Any
+
+Answer = tuple[dict[str, Any] | None, int]
+"""What the hook prints as JSON on stdout (None: nothing) and its exit status."""
+
+NO_DECISION: Answer = (None, 0)
+
+
+class HookKind(StrEnum):
+    APPROVAL = "approval"
+    SESSION_START = "session start"
+    SESSION_END = "session end"
+    STOP = "stop"
+    NOTIFICATION = "notification"
+    TOOL_DONE = "tool done"
+    PROMPT = "prompt"
+    IGNORE = "ignore"
+
+
+class AgentHooks:
+    """One agent's hook contract. Subclasses set the tables and override the answers."""
+
+    name = ""
+    label = ""
+    events: dict[str, HookKind] = {}
+    #: events the installer registers, with the matcher to use
+    install_events: dict[str, str | None] = {}
+    #: exit status the agent reads as "a non-blocking error: carry on without a decision"
+    error_exit = 1
+
+    def kind(self, event: dict[str, Any]) -> HookKind:
+        return self.events.get(str(event.get("hook_event_name", "")), HookKind.IGNORE)
+
+    def session_id(self, event: dict[str, Any]) -> str:
+        """The agent's own session id (a hook event without one gets a per-agent placeholder)."""
+        value = event.get("session_id")
+        return value if isinstance(value, str) and value else f"{self.name}-unknown"
+
+    def title(self, event: dict[str, Any]) -> str:
+        cwd = event.get("cwd")
+        folder = os.path.basename(str(cwd).rstrip("/")) if cwd else "?"
+        return f"{self.label} · {folder}"
+
+    def tool(self, event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        tool_input = event.get("tool_input")
+        return str(event.get("tool_name") or "?"), tool_input if isinstance(tool_input, dict) else {"input": tool_input}
+
+    def request_id(self, event: dict[str, Any]) -> str | None:
+        value = event.get("tool_use_id")
+        return value if isinstance(value, str) and value else None
+
+    def suggestions(self, event: dict[str, Any]) -> list[Any] | None:
+        return None
+
+    def last_message(self, event: dict[str, Any]) -> str | None:
+        value = event.get("last_assistant_message")
+        return value if isinstance(value, str) and value.strip() else None
+
+    def notification(self, event: dict[str, Any]) -> str:
+        return str(event.get("message") or event.get("notification_type") or "needs attention")
+
+    def prompt(self, event: dict[str, Any]) -> str | None:
+        value = event.get("prompt")
+        return value if isinstance(value, str) else None
+
+    # ----------------------------------------------------------------- answers
+    def allow(self, event: dict[str, Any], reason: str | None, remember: list[Any] | None) -> Answer:
+        raise NotImplementedError
+
+    def deny(self, event: dict[str, Any], reason: str) -> Answer:
+        raise NotImplementedError
+
+    def defer(self, event: dict[str, Any]) -> Answer:
+        """No decision: the agent's own prompt (or policy) takes over."""
+        return NO_DECISION
+
+    def stop_agent(self, event: dict[str, Any], reason: str) -> Answer:
+        return {"continue": False, "stopReason": reason}, 0
+
+    def continue_with(self, event: dict[str, Any], text: str) -> Answer:
+        """Answer a Stop so that the agent goes on with ``text`` as its next instruction."""
+        return {"decision": "block", "reason": text}, 0

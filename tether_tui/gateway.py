@@ -1,0 +1,235 @@
+"""The gateway: a Unix socket (mode 0600) where agent hooks started elsewhere reach the store.
+
+Protocol, version 1, one JSON object per line:
+
+- the hook sends ``{"v": 1, "agent": "claude", "event": {...the agent's hook JSON...}}``
+- the gateway answers once, when it has an answer: ``{"v": 1, "stdout": {...} | null, "exit": 0}``,
+  or ``{"v": 1, "error": "..."}`` for a request it cannot take.
+
+A hook that goes away while waiting (the agent was interrupted, or the hook timed out) withdraws
+its request: it is settled as "left to the agent" so no surface acts on it any more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+from tether_tui.agents import AGENTS, AgentHooks, HookKind
+from tether_tui.agents.base import NO_DECISION, Answer
+from tether_tui.models import Origin, Outcome, SessionState, Via
+from tether_tui.paths import ensure_private_dir, gateway_socket_path
+from tether_tui.store import SessionStore
+from tether_tui.toolinput import summarize
+
+log = logging.getLogger(__name__)
+
+PROTOCOL_VERSION = 1
+MAX_LINE = 8 * 1024 * 1024
+
+
+class HookSessionController:
+    """Input and stop for a session that lives in another process and reaches us by hooks:
+    input waits for the agent's next stop (and becomes its next instruction); stop makes the
+    agent's next hook end its run."""
+
+    def __init__(self) -> None:
+        self.queued: list[str] = []
+        self.stopped = False
+
+    async def send_input(self, session_id: str, text: str) -> None:
+        self.queued.append(text)
+
+    async def stop(self, session_id: str) -> int | None:
+        self.stopped = True
+        return None
+
+    def take_input(self) -> str | None:
+        if not self.queued:
+            return None
+        text, self.queued = "\n\n".join(self.queued), []
+        return text
+
+
+class Gateway:
+    def __init__(self, store: SessionStore, path: Path | None = None) -> None:
+        self.store = store
+        self.path = path or gateway_socket_path()
+        self._server: asyncio.AbstractServer | None = None
+        self._controllers: dict[str, HookSessionController] = {}
+        self.requests_served = 0
+
+    # ----------------------------------------------------------------- server
+    async def start(self) -> None:
+        ensure_private_dir(self.path.parent)
+        if self.path.exists():
+            if _answers(self.path):
+                raise RuntimeError(f"another tether-tui is listening on {self.path}")
+            self.path.unlink()
+        old_umask = os.umask(0o177)
+        try:
+            self._server = await asyncio.start_unix_server(self._serve, path=str(self.path), limit=MAX_LINE)
+        finally:
+            os.umask(old_umask)
+        os.chmod(self.path, 0o600)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await self._server.wait_closed()
+            self._server = None
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            line = await reader.readline()
+            reply = await self._reply(line, reader)
+            writer.write(json.dumps(reply).encode() + b"\n")
+            await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        except Exception:
+            log.exception("gateway failed to serve a hook")
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _reply(self, line: bytes, reader: asyncio.StreamReader) -> dict[str, Any]:
+        try:
+            message = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return {"v": PROTOCOL_VERSION, "error": "not a JSON line"}
+        if not isinstance(message, dict) or message.get("v") != PROTOCOL_VERSION:
+            return {"v": PROTOCOL_VERSION, "error": f"unsupported protocol version (this gateway speaks {PROTOCOL_VERSION})"}
+        hooks = AGENTS.get(str(message.get("agent")))
+        event = message.get("event")
+        if hooks is None:
+            return {"v": PROTOCOL_VERSION, "error": f"unknown agent {message.get('agent')!r} (known: {', '.join(AGENTS)})"}
+        if not isinstance(event, dict):
+            return {"v": PROTOCOL_VERSION, "error": "event must be a JSON object"}
+        self.requests_served += 1
+        gone = asyncio.ensure_future(reader.read(1))  # EOF: the hook went away
+        try:
+            stdout, exit_code = await self.handle(hooks, event, gone)
+        finally:
+            gone.cancel()
+        return {"v": PROTOCOL_VERSION, "stdout": stdout, "exit": exit_code}
+
+    # ----------------------------------------------------------------- events
+    def _session(self, hooks: AgentHooks, event: dict[str, Any]) -> tuple[str, HookSessionController]:
+        session_id = hooks.session_id(event)
+        if not self.store.has_session(session_id):
+            cwd = event.get("cwd")
+            self.store.add_session(
+                session_id,
+                hooks.title(event),
+                origin=Origin.HOOK,
+                directory=cwd if isinstance(cwd, str) else None,
+                runner_type=hooks.name,
+                state=SessionState.RUNNING,
+            )
+        controller = self._controllers.get(session_id)
+        if controller is None:
+            controller = self._controllers[session_id] = HookSessionController()
+            self.store.attach_controller(session_id, controller)
+        return session_id, controller
+
+    async def handle(self, hooks: AgentHooks, event: dict[str, Any], gone: "asyncio.Future[bytes] | None" = None) -> Answer:
+        """Apply one hook event to the store and work out the agent's answer."""
+        kind = hooks.kind(event)
+        if kind is HookKind.IGNORE:
+            return NO_DECISION
+        session_id, controller = self._session(hooks, event)
+        session = self.store.session(session_id)
+        if controller.stopped and kind in (HookKind.APPROVAL, HookKind.PROMPT, HookKind.TOOL_DONE):
+            return hooks.stop_agent(event, "Stopped from tether-tui")
+
+        if kind is HookKind.SESSION_START:
+            self.store.append_output(session_id, f"session {event.get('source') or 'started'} in {event.get('cwd') or '?'}")
+            if session.state is not SessionState.RUNNING:
+                self.store.set_state(session_id, SessionState.RUNNING)
+        elif kind is HookKind.SESSION_END:
+            self.store.append_output(session_id, f"session ended ({event.get('reason') or 'exit'})")
+            self.store.set_state(session_id, SessionState.STOPPED, exit_code=0)
+        elif kind is HookKind.PROMPT:
+            prompt = hooks.prompt(event)
+            if prompt:
+                self.store.append_output(session_id, f"› {prompt}")
+            self.store.set_state(session_id, SessionState.RUNNING)
+        elif kind is HookKind.TOOL_DONE:
+            tool_name, tool_input = hooks.tool(event)
+            self.store.append_output(session_id, f"✓ {tool_name} {summarize(tool_name, tool_input, 160)}")
+        elif kind is HookKind.NOTIFICATION:
+            self.store.append_output(session_id, f"⚑ {hooks.notification(event)}")
+            self.store.update_session(session_id, needs_attention=True)
+        elif kind is HookKind.STOP:
+            message = hooks.last_message(event)
+            if message:
+                self.store.append_output(session_id, message, final=True)
+            feedback = controller.take_input()
+            if feedback is not None and not session.state.is_final:
+                self.store.set_state(session_id, SessionState.RUNNING)
+                return hooks.continue_with(event, feedback)
+            if not session.state.is_final:
+                self.store.set_state(session_id, SessionState.IDLE)
+        elif kind is HookKind.APPROVAL:
+            return await self._approval(hooks, event, session_id, controller, gone)
+        return NO_DECISION
+
+    async def _approval(
+        self,
+        hooks: AgentHooks,
+        event: dict[str, Any],
+        session_id: str,
+        controller: HookSessionController,
+        gone: "asyncio.Future[bytes] | None",
+    ) -> Answer:
+        tool_name, tool_input = hooks.tool(event)
+        cwd = event.get("cwd")
+        request = self.store.approvals.submit(
+            session_id,
+            tool_name,
+            tool_input,
+            request_id=hooks.request_id(event),
+            suggestions=hooks.suggestions(event),
+            cwd=cwd if isinstance(cwd, str) else None,
+        )
+        waiting = asyncio.ensure_future(request.wait())
+        if gone is not None and request.pending:
+            await asyncio.wait({waiting, gone}, return_when=asyncio.FIRST_COMPLETED)
+            if not waiting.done():
+                waiting.cancel()
+                if request.pending:
+                    self.store.approvals.defer(request.id, by=hooks.label, via=Via.AGENT, reason="the agent stopped waiting")
+                return NO_DECISION
+        decision = await waiting
+        if controller.stopped:
+            return hooks.stop_agent(event, "Stopped from tether-tui")
+        if decision.outcome is Outcome.ALLOW:
+            remember = request.suggestions if decision.timer in ("tool", "all", "prefix", tool_name) else None
+            return hooks.allow(event, decision.reason, remember)
+        if decision.outcome is Outcome.DENY:
+            return hooks.deny(event, decision.reason or f"Denied by {decision.by} via {decision.via.label}")
+        return hooks.defer(event)
+
+
+def _answers(path: Path) -> bool:
+    """Is something listening on the socket at ``path``?"""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(0.5)
+    try:
+        probe.connect(str(path))
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
