@@ -19,7 +19,7 @@ class CodexHooks(AgentHooks):
         "PostToolUse": HookKind.TOOL_DONE,
         "UserPromptSubmit": HookKind.PROMPT,
     }
-    install_events = {"PermissionRequest": "*", "PreToolUse": "*", "SessionStart": None, "Stop": None}
+    install_events = {"PermissionRequest": None, "PreToolUse": None, "SessionStart": None, "Stop": None}
 
     def allow(self, event: dict[str, Any], reason: str | None, remember: list[Any] | None) -> Answer:
         if event.get("hook_event_name") == "PermissionRequest":
