@@ -1,10 +1,11 @@
 """Chat bridges (Telegram, Slack, Discord) on a shared base.
 
-``from bridges import Handlers, CommandDef`` loads no chat library; each platform's library is
-imported only when its bridge is constructed.
+``from bridges import TelegramBridge, Handlers, CommandDef`` loads no chat library; a platform's
+library is imported when its bridge is constructed (an ImportError then names the extra).
 """
 
 from bridges.handlers import Handlers
+from bridges.telegram import TelegramBridge
 from tether_tui.commands import CommandDef
 
-__all__ = ["CommandDef", "Handlers"]
+__all__ = ["CommandDef", "Handlers", "TelegramBridge"]

@@ -2,7 +2,8 @@
 
 Publishing never blocks and never waits for a subscriber. Output for a subscriber that falls
 behind is merged per session, keeping at most ``output_line_cap`` pending lines per session (the
-rest are counted as skipped); every other event is queued and delivered in order, never dropped.
+rest are counted as skipped); an agent's final message of a turn is never merged, so it arrives
+whole. Every other event is queued and delivered in order, never dropped.
 """
 
 from __future__ import annotations
@@ -31,10 +32,9 @@ class Subscription:
     def _push(self, event: Event) -> None:
         if isinstance(event, OutputAppended):
             pending = self._pending_output.get(event.session_id)
-            if pending is not None:
+            if pending is not None and not pending.final and not event.final:
                 pending.lines.extend(event.lines)
                 pending.skipped += event.skipped
-                pending.final = event.final
                 self._trim(pending)
                 return
             chunk = OutputAppended(

@@ -119,3 +119,13 @@ def unified_diff(tool_name: str, tool_input: dict[str, Any], cwd: str | None = N
             return None
         return _diff(current or "", content, name)
     return None
+
+
+def short_path(path: str | None) -> str:
+    """``path`` with the home folder shown as ``~``."""
+    if not path:
+        return ""
+    home = os.path.expanduser("~")
+    if path == home or path.startswith(home + os.sep):
+        return "~" + path[len(home) :]
+    return path

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
-from tether_tui.app.format import short_path
+from tether_tui.toolinput import short_path
 from tether_tui.models import ApprovalRequest, Decision
 from tether_tui.toolinput import pretty_input, unified_diff
 

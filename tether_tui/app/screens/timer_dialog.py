@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
 
-from tether_tui.app.format import short_path
+from tether_tui.toolinput import short_path
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,199 @@
+"""The bridge API every platform shares (see the library section of the README): a bridge
+either keeps its own store (used alone, with :class:`Handlers` callbacks) or is attached to the
+dashboard's shared store. Platform subclasses only connect and translate."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from bridges.handlers import Handlers
+from bridges.inbound import Inbound
+from bridges.mirror import BridgeMirror
+from bridges.pacing import Budget, Priority, SendScheduler
+from bridges.platform import ChatPlatform, ChatUser
+from bridges.threads import ThreadMap
+from tether_tui.audit import AuditLog
+from tether_tui.commands import CommandDef, CommandRegistry
+from tether_tui.config import DEFAULT_NEVER_AUTO_APPROVE, ApprovalSettings, Config
+from tether_tui.models import ApprovalRequest, Decision, Origin, SessionState
+from tether_tui.paths import data_dir as default_data_dir
+from tether_tui.store import BridgeHealth, SessionError, SessionStore
+
+log = logging.getLogger(__name__)
+
+
+class ChatBridge:
+    platform_name: ClassVar[str] = ""
+    budget: ClassVar[Budget] = Budget()
+
+    def __init__(
+        self,
+        *,
+        handlers: Handlers | None,
+        allowed_user_ids: Any,
+        commands: Mapping[str, CommandDef] | None,
+        disabled_commands: set[str] | None,
+        data_dir: str | Path | None,
+        auto_approve_duration: int,
+        never_auto_approve: list[str] | None,
+        store: SessionStore | None,
+        start_session: Callable[[str], Awaitable[str]] | None,
+        scope: str,
+    ) -> None:
+        self.handlers = handlers or Handlers()
+        self.standalone = store is None
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        if store is None:
+            settings = ApprovalSettings(
+                default_duration_minutes=max(1, auto_approve_duration // 60),
+                never_auto_approve=tuple(never_auto_approve) if never_auto_approve is not None else DEFAULT_NEVER_AUTO_APPROVE,
+            )
+            store = SessionStore(config=Config(approvals=settings), audit=AuditLog(self.data_dir / f"{self.platform_name}-audit.jsonl"))
+        self.store = store
+        self.timer_minutes = max(1, auto_approve_duration // 60)
+        self.allowed_users = {str(u) for u in (allowed_user_ids or ())}
+        self.commands = CommandRegistry(store, commands, disabled_commands)
+        self.start_session = start_session
+        self.threads = ThreadMap(self.data_dir / f"{self.platform_name}-threads.json", scope)
+        self.platform: ChatPlatform | None = None
+        self.mirror: BridgeMirror | None = None
+        self.inbound: Inbound | None = None
+        self.scheduler = SendScheduler(self.budget, on_reachable=self._reachable)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopped = asyncio.Event()
+        self._choices: dict[str, tuple[str, list[str]]] = {}
+
+    # ----------------------------------------------------------------- to implement per platform
+    async def _connect(self) -> ChatPlatform:
+        raise NotImplementedError
+
+    async def _disconnect(self) -> None:
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- lifecycle
+    async def start(self) -> None:
+        self._stopped.clear()
+        self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTING)
+        self.platform = await self._connect()
+        self.mirror = BridgeMirror(
+            self.store, self.platform, self.scheduler, self.threads,
+            timer_minutes=self.timer_minutes, on_decision=self._decided if self.standalone else None,
+        )
+        self.inbound = Inbound(
+            self.mirror, self.commands, allowed_users=self.allowed_users, handlers=self.handlers,
+            standalone=self.standalone, start_session=self.start_session, on_choice=self._chose,
+        )
+        self._tasks = [
+            asyncio.create_task(self.scheduler.run(), name=f"{self.platform_name} sender"),
+            asyncio.create_task(self.mirror.follow(), name=f"{self.platform_name} mirror"),
+        ]
+        if self.standalone:
+            self._tasks.append(asyncio.create_task(self.store.approvals.run(), name=f"{self.platform_name} timers"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        with contextlib.suppress(Exception):
+            await self._disconnect()
+        self.store.set_bridge_health(self.platform_name, BridgeHealth.OFF)
+        self._stopped.set()
+
+    async def wait_until_stopped(self) -> None:
+        await self._stopped.wait()
+
+    def _reachable(self, ok: bool, why: str | None) -> None:
+        self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED if ok else BridgeHealth.FAILING, why)
+
+    def _require_started(self) -> BridgeMirror:
+        if self.mirror is None:
+            raise RuntimeError(f"{type(self).__name__} is not started: await bridge.start() first")
+        return self.mirror
+
+    def _session(self, thread_id: str) -> str:
+        session_id = self._require_started().session_of(str(thread_id))
+        if session_id is None:
+            raise SessionError(f"no session for thread {thread_id}")
+        return session_id
+
+    # ----------------------------------------------------------------- library API
+    async def create_thread(self, name: str, *, directory: str | None = None) -> str:
+        mirror = self._require_started()
+        session_id = f"{self.platform_name}-{secrets.token_hex(4)}"
+        self.store.add_session(session_id, name, origin=Origin.RUNNER, directory=directory, state=SessionState.RUNNING)
+        return await mirror.ensure_thread(session_id)
+
+    async def remove_thread(self, thread_id: str) -> None:
+        session_id = self._require_started().session_of(str(thread_id))
+        if session_id is not None:
+            self.store.remove_session(session_id)
+
+    async def send_output(self, thread_id: str, text: str) -> None:
+        self.store.append_output(self._session(thread_id), text)
+
+    async def send_status(self, thread_id: str, status: str) -> None:
+        mirror = self._require_started()
+        mirror.notify(self._session(thread_id), mirror.markup.escape(status))
+
+    async def send_typing(self, thread_id: str) -> None:
+        if self.platform is not None:
+            with contextlib.suppress(Exception):
+                await self.platform.typing(str(thread_id))
+
+    async def send_typing_stopped(self, thread_id: str) -> None:
+        """Chat platforms end the typing indicator by themselves with the next message."""
+
+    async def send_approval_request(self, thread_id: str, *, request_id: str, tool_name: str, description: str) -> None:
+        try:
+            parsed = json.loads(description)
+        except (TypeError, json.JSONDecodeError):
+            parsed = None
+        tool_input = parsed if isinstance(parsed, dict) else {"description": description}
+        self.store.approvals.submit(self._session(thread_id), tool_name, tool_input, request_id=request_id)
+
+    async def send_choice_request(
+        self, thread_id: str, *, request_id: str, title: str, description: str, options: list[str]
+    ) -> None:
+        mirror = self._require_started()
+        self._choices[request_id] = (str(thread_id), list(options))
+        markup = mirror.markup
+        text = f"❓ {markup.bold(title)}\n{markup.escape(description)}"
+        buttons = [[(option[:60], mirror.codec.encode("ch", request_id, str(i)))] for i, option in enumerate(options)]
+
+        async def send() -> None:
+            await mirror.platform.send(str(thread_id), text, buttons)
+
+        self.scheduler.submit(Priority.APPROVAL, send, description=f"choice {request_id}")
+
+    # ----------------------------------------------------------------- callbacks to the library user
+    async def _decided(self, thread_id: str, request: ApprovalRequest, decision: Decision) -> None:
+        await self.handlers.call(
+            "on_approval_response",
+            thread_id=thread_id,
+            request_id=request.id,
+            approved=decision.allowed,
+            reason=decision.reason,
+            timer=decision.timer,
+            username=decision.by,
+        )
+
+    async def _chose(self, user: ChatUser, request_id: str, index: str) -> str:
+        entry = self._choices.pop(request_id, None)
+        if entry is None or not index.isdigit() or int(index) >= len(entry[1]):
+            return "This button has expired."
+        thread_id, options = entry
+        await self.handlers.call(
+            "on_approval_response", thread_id=thread_id, request_id=request_id, approved=True,
+            reason=options[int(index)], timer=None, username=user.name,
+        )
+        return f"Chose {options[int(index)]}"

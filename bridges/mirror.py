@@ -1,0 +1,289 @@
+"""The mirror: follows the store and keeps a chat platform's threads up to date.
+
+One thread per session; approval messages with buttons (edited once decided, anywhere); output
+as a coalesced, paced view (the growing tail edited into the latest message, a new message past
+the limit, a marker for what a flood skipped); an agent's final message of a turn whole; state
+changes and batched auto-approval notices. Everything that sends goes through the scheduler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bridges.callbacks import CallbackCodec
+from bridges.markup import chunk_lines, newest_that_fit
+from bridges.pacing import Priority, SendScheduler
+from bridges.platform import ChatPlatform
+from bridges.render import STATE_NOTICES, approval_buttons, approval_text, state_notice
+from bridges.threads import ThreadMap
+from tether_tui.events import (
+    ApprovalDecided,
+    ApprovalRequested,
+    AutoApprovedBatch,
+    Event,
+    OutputAppended,
+    SessionAdded,
+    SessionChanged,
+)
+from tether_tui.models import ApprovalRequest, Decision, SessionState
+from tether_tui.store import BridgeHealth, SessionStore
+
+log = logging.getLogger(__name__)
+
+PENDING_LINES = 400
+TYPING_EVERY = 5.0
+
+
+@dataclass
+class OutputTail:
+    message_id: str | None = None
+    shown: list[str] = field(default_factory=list)
+    pending: deque[str] = field(default_factory=lambda: deque(maxlen=PENDING_LINES))
+    skipped: int = 0
+    typed_at: float = 0.0
+
+
+DecisionListener = Callable[[str, ApprovalRequest, Decision], Awaitable[None]]
+
+
+class BridgeMirror:
+    def __init__(
+        self,
+        store: SessionStore,
+        platform: ChatPlatform,
+        scheduler: SendScheduler,
+        threads: ThreadMap,
+        *,
+        timer_minutes: int = 30,
+        on_decision: DecisionListener | None = None,
+    ) -> None:
+        self.store = store
+        self.platform = platform
+        self.markup = platform.markup
+        self.scheduler = scheduler
+        self.threads = threads
+        self.codec = CallbackCodec()
+        self.timer_minutes = timer_minutes
+        self.on_decision = on_decision
+        self.approval_messages: dict[str, tuple[str, str]] = {}
+        self._tails: dict[str, OutputTail] = {}
+        self._notified: dict[str, SessionState] = {}
+        self._creating: dict[str, asyncio.Future[str]] = {}
+
+    # ----------------------------------------------------------------- threads
+    def thread_of(self, session_id: str) -> str | None:
+        return self.threads.thread_of(session_id)
+
+    def session_of(self, thread_id: str) -> str | None:
+        session_id = self.threads.session_of(thread_id)
+        return session_id if session_id is not None and self.store.has_session(session_id) else None
+
+    async def ensure_thread(self, session_id: str) -> str:
+        existing = self.threads.thread_of(session_id)
+        if existing is not None:
+            return existing
+        pending = self._creating.get(session_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._creating[session_id] = future
+        try:
+            session = self.store.session(session_id)
+            live = {s.id for s in self.store.sessions() if s.id != session_id}
+            previous = self.threads.reusable(session.title, live)
+            thread_id = self.threads.thread_of(previous) if previous else None
+            if thread_id is None:
+                thread_id = await self.platform.create_thread(session.title[:128])
+            self.threads.assign(session_id, thread_id, session.title)
+            future.set_result(thread_id)
+            return thread_id
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: other waiters re-raise it themselves
+            raise
+        finally:
+            del self._creating[session_id]
+
+    # ----------------------------------------------------------------- following the store
+    async def follow(self) -> None:
+        """Mirror the store until cancelled, starting with what is already there."""
+        subscription = self.store.bus.subscribe(f"bridge {self.platform.name}", output_line_cap=PENDING_LINES)
+        try:
+            for session in self.store.sessions():
+                self.scheduler.submit(Priority.APPROVAL, lambda s=session.id: self._thread_job(s), key=f"thread:{session.id}")
+            for request in self.store.approvals.pending():
+                self._queue_approval(request)
+            async for batch in subscription:
+                for event in batch:
+                    try:
+                        self.apply(event)
+                    except Exception:
+                        log.exception("%s bridge failed to mirror %s", self.platform.name, type(event).__name__)
+        finally:
+            subscription.close()
+
+    def apply(self, event: Event) -> None:
+        if isinstance(event, SessionAdded):
+            self.scheduler.submit(
+                Priority.APPROVAL, lambda s=event.session.id: self._thread_job(s), key=f"thread:{event.session.id}"
+            )
+        elif isinstance(event, OutputAppended):
+            self._output(event)
+        elif isinstance(event, ApprovalRequested):
+            self._queue_approval(event.request)
+        elif isinstance(event, ApprovalDecided):
+            self._decided(event.request, event.decision)
+        elif isinstance(event, SessionChanged):
+            self._state(event)
+        elif isinstance(event, AutoApprovedBatch):
+            self._auto_approved(event)
+
+    async def _thread_job(self, session_id: str) -> None:
+        if self.store.has_session(session_id):
+            await self.ensure_thread(session_id)
+
+    # ----------------------------------------------------------------- approvals
+    def _queue_approval(self, request: ApprovalRequest) -> None:
+        self.scheduler.submit(
+            Priority.APPROVAL, lambda r=request: self._send_approval(r), key=f"approval:{request.id}",
+            description=f"approval {request.id}",
+        )
+
+    def _title(self, session_id: str) -> str:
+        return self.store.session(session_id).title if self.store.has_session(session_id) else session_id
+
+    async def _send_approval(self, request: ApprovalRequest) -> None:
+        if not request.pending or request.id in self.approval_messages:
+            return
+        thread_id = await self.ensure_thread(request.session_id)
+        text = approval_text(self.markup, request, self._title(request.session_id))
+        buttons = approval_buttons(self.codec, request, self.timer_minutes)
+        message_id = await self.platform.send(thread_id, text, buttons)
+        self.approval_messages[request.id] = (thread_id, message_id)
+        if request.decision is not None:  # decided while the message was on its way
+            self._decided(request, request.decision)
+
+    def _decided(self, request: ApprovalRequest, decision: Decision) -> None:
+        if self.on_decision is not None:
+            thread_id = self.thread_of(request.session_id)
+            if thread_id is not None:
+                asyncio.ensure_future(self.on_decision(thread_id, request, decision))
+        if request.id not in self.approval_messages:
+            return  # never shown here: nothing to update
+        thread_id, message_id = self.approval_messages[request.id]
+
+        async def edit() -> None:
+            text = approval_text(self.markup, request, self._title(request.session_id), decision)
+            await self.platform.edit(thread_id, message_id, text, None)
+
+        self.scheduler.submit(Priority.DECISION, edit, key=f"decided:{request.id}", description=f"decision {request.id}")
+
+    # ----------------------------------------------------------------- output
+    def _output(self, event: OutputAppended) -> None:
+        session_id = event.session_id
+        if event.final:
+            self._send_whole(session_id, event.lines)
+        else:
+            tail = self._tails.setdefault(session_id, OutputTail())
+            overflow = len(tail.pending) + len(event.lines) - PENDING_LINES
+            tail.skipped += max(0, overflow) + event.skipped
+            tail.pending.extend(event.lines)
+            self.scheduler.submit(
+                Priority.OUTPUT, lambda s=session_id: self._flush(s), key=f"output:{session_id}", description=f"output {session_id}"
+            )
+        self._typing(session_id)
+
+    def _send_whole(self, session_id: str, lines: list[str]) -> None:
+        for chunk in chunk_lines(lines, self.markup.limit - 64):
+            text = self.markup.escape("\n".join(chunk))
+
+            async def send(text: str = text) -> None:
+                thread_id = await self.ensure_thread(session_id)
+                await self.platform.send(thread_id, text)
+                self._tails.setdefault(session_id, OutputTail()).message_id = None  # output continues below
+
+            self.scheduler.submit(Priority.NOTICE, send, description=f"final message {session_id}")
+
+    async def _flush(self, session_id: str) -> None:
+        tail = self._tails.get(session_id)
+        if tail is None or not tail.pending or not self.store.has_session(session_id):
+            return
+        thread_id = await self.ensure_thread(session_id)
+        budget = self.markup.limit - 80
+        pending = list(tail.pending)
+        tail.pending.clear()
+        combined = tail.shown + pending
+        if tail.message_id is not None and not tail.skipped and sum(len(x) + 1 for x in combined) <= budget:
+            try:
+                await self.platform.edit(thread_id, tail.message_id, self._output_text(combined, 0), None)
+                tail.shown = combined
+                return
+            except LookupError:
+                tail.message_id = None
+        kept = newest_that_fit(pending, budget)
+        skipped = tail.skipped + len(pending) - len(kept)
+        message_id = await self.platform.send(thread_id, self._output_text(kept, skipped))
+        tail.message_id, tail.shown, tail.skipped = message_id, kept, 0
+        if skipped:
+            tail.message_id = None  # a flood: next update starts a fresh message below
+
+    def _output_text(self, lines: list[str], skipped: int) -> str:
+        marker = f"… {skipped:,} lines skipped (/log sends them all)\n" if skipped else ""
+        return self.markup.escape(marker) + self.markup.pre("\n".join(lines) or " ")
+
+    def _typing(self, session_id: str) -> None:
+        tail = self._tails.setdefault(session_id, OutputTail())
+        thread_id = self.thread_of(session_id)
+        now = asyncio.get_running_loop().time()
+        if thread_id is None or now - tail.typed_at < TYPING_EVERY:
+            return
+        session = self.store.session(session_id) if self.store.has_session(session_id) else None
+        if session is None or session.state not in (SessionState.RUNNING, SessionState.STARTING):
+            return
+        tail.typed_at = now
+        asyncio.ensure_future(self._quietly(self.platform.typing(thread_id)))
+
+    @staticmethod
+    async def _quietly(call: Awaitable[None]) -> None:
+        try:
+            await call
+        except Exception as exc:  # typing is a nicety: never worth a retry or a log storm
+            log.debug("typing indicator failed: %s", exc)
+
+    # ----------------------------------------------------------------- notices
+    def notify(self, session_id: str, text: str, priority: Priority = Priority.NOTICE) -> None:
+        async def send() -> None:
+            thread_id = await self.ensure_thread(session_id)
+            await self.platform.send(thread_id, text)
+
+        self.scheduler.submit(priority, send, description=f"notice {session_id}")
+
+    def _state(self, event: SessionChanged) -> None:
+        session = event.session
+        if session.state is SessionState.RUNNING:
+            self._notified.pop(session.id, None)
+        if session.state not in STATE_NOTICES:
+            return
+        if self._notified.get(session.id) is session.state:
+            return
+        self._notified[session.id] = session.state
+        self.notify(session.id, state_notice(self.markup, session.state, exit_code=session.exit_code, error=session.error))
+
+    def _auto_approved(self, event: AutoApprovedBatch) -> None:
+        by_session: dict[str, list[str]] = {}
+        for item in event.items:
+            by_session.setdefault(item.session_id, []).append(f"• {item.tool_name} {item.summary}")
+        for session_id, lines in by_session.items():
+            if not self.store.has_session(session_id):
+                continue
+            shown = lines[:15] + ([f"… and {len(lines) - 15} more"] if len(lines) > 15 else [])
+            head = f"⏱ Auto-approved {len(lines)} request{'s' if len(lines) != 1 else ''}:"
+            self.notify(session_id, self.markup.escape("\n".join([head, *shown])))
+
+    # ----------------------------------------------------------------- health
+    def reachable(self, ok: bool, why: str | None) -> None:
+        self.store.set_bridge_health(self.platform.name, BridgeHealth.CONNECTED if ok else BridgeHealth.FAILING, why)

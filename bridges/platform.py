@@ -1,0 +1,36 @@
+"""What a chat platform module provides to the shared bridge code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bridges.markup import Markup
+from tether_tui.models import Via
+
+Buttons = list[list[tuple[str, str]]]
+"""Rows of (label, payload) buttons."""
+
+
+@dataclass(frozen=True)
+class ChatUser:
+    id: str
+    name: str
+
+
+class ChatPlatform(Protocol):
+    name: str
+    via: Via
+    markup: Markup
+
+    async def create_thread(self, title: str) -> str: ...
+
+    async def send(self, thread_id: str, text: str, buttons: Buttons | None = None) -> str:
+        """Send a message; returns its id. Raises bridges.pacing.RetryLater / Unreachable."""
+        ...
+
+    async def edit(self, thread_id: str, message_id: str, text: str, buttons: Buttons | None = None) -> None: ...
+
+    async def send_file(self, thread_id: str, filename: str, data: bytes, caption: str) -> None: ...
+
+    async def typing(self, thread_id: str) -> None: ...

@@ -1,0 +1,76 @@
+"""What the bridges say: approval messages, decisions, details, notices. Platform markup comes in
+through :class:`bridges.markup.Markup`; the wording lives here once."""
+
+from __future__ import annotations
+
+from bridges.callbacks import CallbackCodec
+from bridges.markup import Markup, chunk_lines
+from bridges.platform import Buttons
+from tether_tui.toolinput import short_path
+from tether_tui.models import ApprovalRequest, Decision, Outcome, SessionState
+from tether_tui.toolinput import pretty_input, unified_diff
+
+SUMMARY_LIMIT = 3000
+ICONS = {Outcome.ALLOW: "✅", Outcome.DENY: "❌", Outcome.DEFER: "↩️"}
+
+
+def approval_text(markup: Markup, request: ApprovalRequest, session_title: str, decision: Decision | None = None) -> str:
+    summary = request.summary if len(request.summary) <= SUMMARY_LIMIT else request.summary[: SUMMARY_LIMIT - 1] + "…"
+    lines = [
+        f"🔐 {markup.bold(request.tool_name)} · {markup.escape(session_title)}",
+        markup.pre(summary),
+        f"📁 {markup.escape(short_path(request.directory) or '—')} · {request.created_at:%H:%M:%S}",
+    ]
+    if decision is not None:
+        lines.append(f"{ICONS[decision.outcome]} {markup.escape(decision.describe())}")
+    return "\n".join(lines)
+
+
+def approval_buttons(codec: CallbackCodec, request: ApprovalRequest, minutes: int) -> Buttons:
+    def button(label: str, action: str) -> tuple[str, str]:
+        return label, codec.encode("ap", request.id, action)
+
+    tool = request.tool_name if len(request.tool_name) <= 24 else request.tool_name[:23] + "…"
+    rows: Buttons = [
+        [button("✅ Allow", "y"), button("❌ Deny", "n")],
+        [button("💬 Deny with reason", "r"), button("🔎 Details", "i")],
+        [button(f"⏱ Allow {tool} {minutes} min", "t")],
+        [button(f"⏱ Allow session {minutes} min", "s")],
+    ]
+    if request.directory:
+        rows[-1].append(button(f"⏱ Allow folder {minutes} min", "f"))
+    return rows
+
+
+def details_messages(markup: Markup, request: ApprovalRequest) -> list[str]:
+    """The full input (and the diff for edits), cut into messages that each stay valid."""
+    head = f"🔎 {markup.bold(request.tool_name)} {markup.code(request.id)}"
+    blocks: list[tuple[str, list[str]]] = []
+    diff = unified_diff(request.tool_name, request.tool_input, request.directory)
+    if diff:
+        blocks.append(("Change", diff.splitlines()))
+    blocks.append(("Input", pretty_input(request.tool_input).splitlines()))
+    messages: list[str] = []
+    budget = markup.limit - 200
+    for title, lines in blocks:
+        for index, chunk in enumerate(chunk_lines(lines, budget)):
+            label = markup.bold(title if index == 0 else f"{title} (continued)")
+            prefix = f"{head}\n{label}" if not messages else label
+            messages.append(f"{prefix}\n{markup.pre(chr(10).join(chunk))}")
+    return messages
+
+
+STATE_NOTICES = {
+    SessionState.WAITING_INPUT: "⌨️ waiting for input",
+    SessionState.STOPPED: "■ stopped",
+    SessionState.ERROR: "✖️ error",
+}
+
+
+def state_notice(markup: Markup, state: SessionState, *, exit_code: int | None, error: str | None) -> str:
+    text = STATE_NOTICES[state]
+    if state is SessionState.STOPPED and exit_code not in (None, 0):
+        text += f" (exit code {exit_code})"
+    if state is SessionState.ERROR and error:
+        return f"{markup.escape(text)}: {markup.code(error[:500])}"
+    return markup.escape(text)

@@ -1,0 +1,3 @@
+from bridges.telegram.bridge import TelegramBridge
+
+__all__ = ["TelegramBridge"]

@@ -1,0 +1,200 @@
+"""python-telegram-bot wiring: the Bot API calls the shared bridge code needs, and the updates
+it gets back, checked for the configured group before anything happens."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.request import HTTPXRequest
+
+from bridges.markup import TelegramHtml
+from bridges.pacing import RetryLater, Unreachable
+from bridges.platform import Buttons, ChatUser
+from tether_tui.models import Via
+
+if TYPE_CHECKING:
+    from bridges.inbound import Inbound
+
+log = logging.getLogger(__name__)
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramPlatform:
+    name = "telegram"
+    via = Via.TELEGRAM
+    markup = TelegramHtml()
+
+    def __init__(
+        self,
+        token: str,
+        chat_id: int,
+        *,
+        base_url: str | None,
+        base_file_url: str | None,
+        poll_timeout: float,
+        inbound: Callable[[], Inbound | None],
+    ) -> None:
+        self.chat_id = chat_id
+        self.poll_timeout = poll_timeout
+        self._inbound = inbound
+        builder = (
+            Application.builder()
+            .token(token)
+            .rate_limiter(AIORateLimiter(max_retries=5))
+            .request(HTTPXRequest(connection_pool_size=16, connect_timeout=10, read_timeout=30, write_timeout=30))
+            .get_updates_request(HTTPXRequest(connect_timeout=10, read_timeout=poll_timeout + 10))
+        )
+        if base_url:
+            builder = builder.base_url(base_url)
+        if base_file_url:
+            builder = builder.base_file_url(base_file_url)
+        self.app = builder.build()
+        self.app.add_handler(CallbackQueryHandler(self._on_button))
+        self.app.add_handler(MessageHandler(filters.COMMAND, self._on_command))
+        self.app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._on_text))
+        self.app.add_error_handler(self._on_error)
+
+    # ----------------------------------------------------------------- lifecycle
+    async def connect(self) -> None:
+        try:
+            await self.app.initialize()
+        except BadRequest:
+            raise
+        except NetworkError as exc:
+            raise Unreachable(str(exc)) from None
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(poll_interval=0.0, timeout=int(self.poll_timeout), error_callback=self._polling_error)
+
+    async def disconnect(self) -> None:
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    def _polling_error(self, error: TelegramError) -> None:
+        log.warning("Telegram polling: %s", error)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("Telegram update failed: %s", context.error, exc_info=context.error)
+
+    # ----------------------------------------------------------------- calls
+    async def _call(self, call):  # type: ignore[no-untyped-def]
+        try:
+            return await call
+        except RetryAfter as exc:
+            raise RetryLater(_seconds(exc.retry_after)) from None
+        except BadRequest:
+            raise
+        except NetworkError as exc:
+            raise Unreachable(str(exc)) from None
+
+    @staticmethod
+    def _keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
+        if not buttons:
+            return None
+        return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons])
+
+    async def create_thread(self, title: str) -> str:
+        topic = await self._call(self.app.bot.create_forum_topic(self.chat_id, name=title))
+        return str(topic.message_thread_id)
+
+    async def send(self, thread_id: str, text: str, buttons: Buttons | None = None) -> str:
+        message = await self._call(
+            self.app.bot.send_message(
+                self.chat_id, text, message_thread_id=int(thread_id), parse_mode=ParseMode.HTML,
+                reply_markup=self._keyboard(buttons), disable_web_page_preview=True,
+            )
+        )
+        return str(message.message_id)
+
+    async def edit(self, thread_id: str, message_id: str, text: str, buttons: Buttons | None = None) -> None:
+        try:
+            await self._call(
+                self.app.bot.edit_message_text(
+                    text, chat_id=self.chat_id, message_id=int(message_id), parse_mode=ParseMode.HTML,
+                    reply_markup=self._keyboard(buttons), disable_web_page_preview=True,
+                )
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return
+            if "not found" in exc.message:
+                raise LookupError(exc.message) from None
+            raise
+
+    async def send_file(self, thread_id: str, filename: str, data: bytes, caption: str) -> None:
+        await self._call(
+            self.app.bot.send_document(
+                self.chat_id, InputFile(data, filename=filename), caption=caption[:1000], message_thread_id=int(thread_id)
+            )
+        )
+
+    async def typing(self, thread_id: str) -> None:
+        await self.app.bot.send_chat_action(self.chat_id, ChatAction.TYPING, message_thread_id=int(thread_id))
+
+    # ----------------------------------------------------------------- updates
+    def _checked(self, update: Update, what: str) -> tuple[Inbound, ChatUser, str | None] | None:
+        inbound = self._inbound()
+        chat = update.effective_chat
+        user = update.effective_user
+        if inbound is None or user is None:
+            return None
+        if chat is None or chat.id != self.chat_id:
+            inbound.foreign_chat(str(chat.id if chat else "?"), what)
+            return None
+        message = update.effective_message
+        thread = message.message_thread_id if message is not None and message.is_topic_message else None
+        name = user.username or user.full_name or str(user.id)
+        return inbound, ChatUser(str(user.id), name), str(thread) if thread is not None else None
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        checked = self._checked(update, "a button press")
+        if checked is None:
+            await query.answer()
+            return
+        inbound, user, _thread = checked
+        answer = await inbound.button(user, query.data or "")
+        await query.answer(answer[:190])
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        checked = self._checked(update, "a message")
+        message = update.effective_message
+        if checked is None or message is None or message.text is None:
+            return
+        inbound, user, thread = checked
+        if thread is None:
+            return
+        reply_to = message.reply_to_message
+        answer = await inbound.text(user, thread, message.text, str(reply_to.message_id) if reply_to else None)
+        if answer:
+            await self.send(thread, answer)
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        checked = self._checked(update, "a command")
+        message = update.effective_message
+        if checked is None or message is None or not message.text:
+            return
+        inbound, user, thread = checked
+        head, _, args = message.text.partition(" ")
+        name = head[1:].split("@", 1)[0]
+        reply = await inbound.command(user, thread, name, args.strip())
+        if reply is not None:
+            if thread is None:
+                await self._call(self.app.bot.send_message(self.chat_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=self._keyboard(reply.buttons)))
+            else:
+                inbound.reply_in(thread, reply)

@@ -1,0 +1,68 @@
+"""Which chat thread belongs to which session, kept on disk so a restart reuses threads."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from tether_tui.paths import write_private_atomic
+
+log = logging.getLogger(__name__)
+
+
+class ThreadMap:
+    """session id <-> thread id, plus each thread's title. Saved atomically on every change.
+
+    A new session whose title matches a remembered thread that no live session holds gets that
+    thread back (the same agent in the same folder after a restart)."""
+
+    def __init__(self, path: Path | None, scope: str) -> None:
+        self.path = path
+        self.scope = scope
+        self._threads: dict[str, dict[str, str]] = {}
+        self._load()
+
+    def _load(self) -> None:
+        if self.path is None or not self.path.exists():
+            return
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            log.warning("ignoring unreadable thread map %s: %s", self.path, exc)
+            return
+        if isinstance(data, dict) and data.get("scope") == self.scope and isinstance(data.get("threads"), dict):
+            self._threads = {
+                str(k): {"thread": str(v["thread"]), "title": str(v.get("title", ""))}
+                for k, v in data["threads"].items()
+                if isinstance(v, dict) and "thread" in v
+            }
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        payload = {"version": 1, "scope": self.scope, "threads": self._threads}
+        write_private_atomic(self.path, json.dumps(payload, indent=1, sort_keys=True))
+
+    def thread_of(self, session_id: str) -> str | None:
+        entry = self._threads.get(session_id)
+        return entry["thread"] if entry else None
+
+    def session_of(self, thread_id: str) -> str | None:
+        for session_id, entry in self._threads.items():
+            if entry["thread"] == thread_id:
+                return session_id
+        return None
+
+    def reusable(self, title: str, live_sessions: set[str]) -> str | None:
+        """A remembered thread with this title that no live session holds."""
+        for session_id, entry in self._threads.items():
+            if entry["title"] == title and session_id not in live_sessions:
+                return session_id
+        return None
+
+    def assign(self, session_id: str, thread_id: str, title: str) -> None:
+        for other in [s for s, e in self._threads.items() if e["thread"] == thread_id and s != session_id]:
+            del self._threads[other]
+        self._threads[session_id] = {"thread": thread_id, "title": title}
+        self._save()

@@ -1,0 +1,228 @@
+"""The real python-telegram-bot against the fake Bot API: the bridge used alone and attached to
+the dashboard's store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bridges import Handlers, TelegramBridge
+from runners.launcher import SessionLauncher
+from tests.fakes.telegram_api import FakeTelegram
+from tether_tui.models import SessionState, Via
+from tether_tui.store import SessionStore
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUP = -1001234567890
+ALICE = {"id": 1001, "is_bot": False, "first_name": "Alice", "username": "alice"}
+MALLORY = {"id": 666, "is_bot": False, "first_name": "Mallory", "username": "mallory"}
+
+QUICK_START = '''
+import asyncio
+from bridges import TelegramBridge, Handlers
+
+async def on_input(thread_id: str, text: str, username: str | None):
+    print(f"[{thread_id}] {username}: {text}")
+
+async def on_approval_response(thread_id: str, request_id: str, approved: bool, **kwargs):
+    print(f"[{thread_id}] {'Approved' if approved else 'Denied'} {request_id}")
+
+bridge = TelegramBridge(
+    token="BOT_TOKEN",
+    forum_group_id=123456,
+    handlers=Handlers(on_input=on_input, on_approval_response=on_approval_response),
+)
+
+async def main():
+    await bridge.start()
+    thread_id = await bridge.create_thread("My Agent Task")
+    await bridge.send_output(thread_id, "Starting work on your request...")
+    await bridge.send_approval_request(
+        thread_id, request_id="req_123", tool_name="Bash",
+        description='{"command": "rm -rf /tmp/cache"}',
+    )
+    await bridge.wait_until_stopped()
+
+asyncio.run(main())
+'''
+
+
+@pytest.fixture
+async def fake():
+    server = FakeTelegram(group_id=GROUP)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def make_bridge(fake: FakeTelegram, tmp_path: Path, store: SessionStore | None = None, **kwargs) -> TelegramBridge:
+    kwargs.setdefault("allowed_user_ids", [ALICE["id"]])
+    return TelegramBridge(
+        fake.token, fake.group_id, store=store, data_dir=tmp_path / "tg", base_url=fake.base_url,
+        base_file_url=fake.file_url, poll_timeout=1, **kwargs,
+    )
+
+
+async def started(bridge: TelegramBridge) -> TelegramBridge:
+    await asyncio.wait_for(bridge.start(), 15)
+    return bridge
+
+
+def approval_message(fake: FakeTelegram):
+    return next((m for m in fake.bot_messages() if m.reply_markup and "🔐" in m.text), None)
+
+
+def button(message, label_start: str) -> str:
+    for row in message.reply_markup["inline_keyboard"]:
+        for b in row:
+            if b["text"].startswith(label_start):
+                return b["callback_data"]
+    raise AssertionError(f"no button {label_start!r}")
+
+
+async def test_quick_start_runs_as_written(fake, tmp_path):
+    fake.token = "BOT_TOKEN"
+    fake.group_id = 123456
+    script = tmp_path / "quickstart.py"
+    script.write_text(QUICK_START)
+    env = {**os.environ, "TETHER_TUI_TELEGRAM_API_URL": fake.base_url, "TETHER_TUI_DATA_DIR": str(tmp_path / "data"),
+           "PYTHONPATH": str(ROOT)}
+    process = await asyncio.create_subprocess_exec(sys.executable, str(script), env=env, cwd=tmp_path,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        message = await fake.wait_for(lambda: approval_message(fake), 20)
+        assert list(fake.topics.values()) == ["My Agent Task"]
+        assert "rm -rf /tmp/cache" in message.text and message.thread_id == next(iter(fake.topics))
+        output = await fake.wait_for(lambda: [m for m in fake.bot_messages() if "Starting work" in m.text], 20)
+        assert output[0].thread_id == message.thread_id
+        # nobody is allowlisted in the snippet: a press is answered and changes nothing
+        query = fake.push_callback(message.message_id, button(message, "✅"), user=ALICE)
+        answers = await fake.wait_for(lambda: fake.answers(query))
+        assert answers[0]["text"] == "You are not allowed to act here."
+        assert process.returncode is None
+    finally:
+        process.kill()
+        out, err = await process.communicate()
+    assert b"Traceback" not in err, err.decode()[-2000:]
+
+
+async def test_used_alone_the_handler_hears_the_decision_with_keywords(fake, tmp_path):
+    heard = []
+
+    async def on_approval_response(thread_id, request_id, approved, **kwargs):
+        heard.append((thread_id, request_id, approved, kwargs))
+
+    bridge = await started(make_bridge(fake, tmp_path, handlers=Handlers(on_approval_response=on_approval_response)))
+    try:
+        thread_id = await bridge.create_thread("Deploy task")
+        await bridge.send_approval_request(thread_id, request_id="req_9", tool_name="Bash", description='{"command": "make deploy"}')
+        message = await fake.wait_for(lambda: approval_message(fake))
+        fake.push_callback(message.message_id, button(message, "⏱ Allow Bash"), user=ALICE)
+        await fake.wait_for(lambda: heard)
+        assert heard[0][:3] == (thread_id, "req_9", True)
+        assert heard[0][3]["timer"] == "tool" and heard[0][3]["username"] == "alice"
+        # the timer now answers the next one by itself
+        await bridge.send_approval_request(thread_id, request_id="req_10", tool_name="Bash", description='{"command": "make test"}')
+        await fake.wait_for(lambda: len(heard) == 2)
+        assert heard[1][:3] == (thread_id, "req_10", True)
+    finally:
+        await bridge.stop()
+
+
+async def demo_store(tmp_path) -> tuple[SessionStore, str]:
+    store = SessionStore()
+    launcher = SessionLauncher(store)
+    session_id = await launcher.start_demo(0, speed=20)
+    return store, session_id
+
+
+async def test_demo_agent_is_unblocked_from_telegram_and_the_message_shows_who(fake, tmp_path):
+    store, session_id = await demo_store(tmp_path)
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    try:
+        message = await fake.wait_for(lambda: approval_message(fake))
+        assert fake.topics[message.thread_id] == "claude · invoice-api"
+        assert "pytest -q tests/test_dates.py" in message.text
+        fake.push_callback(message.message_id, button(message, "✅ Allow"), user=ALICE)
+        await fake.wait_for(lambda: "approved by alice via Telegram" in fake.messages[message.message_id].text)
+        assert fake.messages[message.message_id].reply_markup is None
+        # the agent went on: its next request (an Edit) reaches the chat
+        await fake.wait_for(lambda: any("src/invoice_api/dates.py" in m.text for m in fake.bot_messages() if m.reply_markup))
+        assert fake.rejected == []
+    finally:
+        await bridge.stop()
+        await store.stop_session(session_id, by="test", via=Via.SYSTEM)
+
+
+async def test_strangers_and_other_chats_change_nothing(fake, tmp_path):
+    store, session_id = await demo_store(tmp_path)
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    try:
+        message = await fake.wait_for(lambda: approval_message(fake))
+        query = fake.push_callback(message.message_id, button(message, "✅ Allow"), user=MALLORY)
+        assert (await fake.wait_for(lambda: fake.answers(query)))[0]["text"] == "You are not allowed to act here."
+        fake.push_text("rm -rf / please", thread_id=message.thread_id, user=MALLORY)
+        fake.push_text("/stop", thread_id=None, user=ALICE, chat_id=ALICE["id"])  # a private chat with the bot
+        await fake.wait_for(lambda: bridge.ignored_updates >= 3)
+        assert store.approvals.pending(session_id) and store.session(session_id).state is SessionState.WAITING_APPROVAL
+        assert "rm -rf / please" not in store.output(session_id).text()
+    finally:
+        await bridge.stop()
+        await store.stop_session(session_id, by="test", via=Via.SYSTEM)
+
+
+async def test_keyboard_first_edits_the_telegram_message_and_late_presses_are_told(fake, tmp_path):
+    store, session_id = await demo_store(tmp_path)
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    try:
+        message = await fake.wait_for(lambda: approval_message(fake))
+        (request,) = store.approvals.pending(session_id)
+        store.approvals.decide(request.id, False, by="dev", via=Via.KEYBOARD, reason="not now")
+        await fake.wait_for(lambda: "denied by dev via keyboard" in fake.messages[message.message_id].text)
+        assert "not now" in fake.messages[message.message_id].text and fake.messages[message.message_id].reply_markup is None
+        query = fake.push_callback(message.message_id, button_from_history(fake), user=ALICE)
+        answer = (await fake.wait_for(lambda: fake.answers(query)))[0]["text"]
+        assert answer.startswith("Already denied by dev via keyboard")
+        forged = fake.push_callback(message.message_id, "ap:AAAAAAAA:y", user=ALICE)
+        assert (await fake.wait_for(lambda: fake.answers(forged)))[0]["text"] == "This button has expired."
+    finally:
+        await bridge.stop()
+        await store.stop_session(session_id, by="test", via=Via.SYSTEM)
+
+
+def button_from_history(fake: FakeTelegram) -> str:
+    """The Allow payload the message had before its buttons were removed."""
+    for method, params in fake.calls:
+        if method == "sendMessage" and params.get("reply_markup") and "🔐" in params.get("text", ""):
+            return params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    raise AssertionError("no approval was sent")
+
+
+async def test_a_restart_reuses_the_topic(fake, tmp_path):
+    store = SessionStore()
+    store.add_session("hook-1", "claude · api", directory="/work/api")
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    await fake.wait_for(lambda: bridge.threads.thread_of("hook-1"))
+    await bridge.stop()
+    assert json.loads((tmp_path / "tg" / "telegram-threads.json").read_text())["threads"]["hook-1"]["title"] == "claude · api"
+    assert oct((tmp_path / "tg" / "telegram-threads.json").stat().st_mode & 0o777) == "0o600"
+
+    store2 = SessionStore()
+    store2.add_session("hook-1", "claude · api", directory="/work/api")
+    store2.add_session("demo-2", "claude · api #2")
+    bridge2 = await started(make_bridge(fake, tmp_path, store2))
+    try:
+        await fake.wait_for(lambda: len(fake.topics) == 2)
+        store2.append_output("hook-1", "back again")
+        message = await fake.wait_for(lambda: [m for m in fake.bot_messages() if "back again" in m.text])
+        assert message[0].thread_id == min(fake.topics)
+        assert [method for method, _ in fake.calls].count("createForumTopic") == 2
+    finally:
+        await bridge2.stop()
