@@ -226,3 +226,155 @@ async def test_a_restart_reuses_the_topic(fake, tmp_path):
         assert [method for method, _ in fake.calls].count("createForumTopic") == 2
     finally:
         await bridge2.stop()
+
+
+async def test_deny_with_reason_by_replying_and_input_and_commands(fake, tmp_path):
+    store, session_id = await demo_store(tmp_path)
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    try:
+        message = await fake.wait_for(lambda: approval_message(fake))
+        thread = message.thread_id
+        fake.push_callback(message.message_id, button(message, "💬"), user=ALICE)
+        prompt = await fake.wait_for(lambda: next((m for m in fake.bot_messages(thread) if "Reply to this message" in m.text), None))
+        fake.push_text("run only the date tests", thread_id=thread, user=ALICE, reply_to=prompt.message_id)
+        await fake.wait_for(lambda: "denied by alice via Telegram" in fake.messages[message.message_id].text)
+        assert "run only the date tests" in fake.messages[message.message_id].text
+        await fake.wait_for(lambda: "Permission denied for Bash (run only the date tests)" in store.output(session_id).text())
+
+        fake.push_text("/status", thread_id=thread, user=ALICE)
+        await fake.wait_for(lambda: any("claude · invoice-api —" in m.text for m in fake.bot_messages(thread)))
+        fake.push_text("/help", thread_id=thread, user=ALICE)
+        await fake.wait_for(lambda: any("/log — " in m.text and "/timers — " in m.text for m in fake.bot_messages(thread)))
+        fake.push_text("/frobnicate", thread_id=thread, user=ALICE)
+        await fake.wait_for(lambda: any("Unknown command /frobnicate" in m.text for m in fake.bot_messages(thread)))
+
+        # the next request: allow the session for a while, then list and revoke the timer from chat
+        second = await fake.wait_for(lambda: next((m for m in fake.bot_messages(thread) if m.reply_markup and "dates.py" in m.text), None))
+        fake.push_callback(second.message_id, button(second, "⏱ Allow session"), user=ALICE)
+        await fake.wait_for(lambda: store.approvals.rules())
+        fake.push_text("/timers", thread_id=thread, user=ALICE)
+        listing = await fake.wait_for(lambda: next((m for m in fake.bot_messages(thread) if "Auto-approve timers:" in m.text), None))
+        query = fake.push_callback(listing.message_id, button(listing, "Revoke"), user=ALICE)
+        assert (await fake.wait_for(lambda: fake.answers(query)))[0]["text"].startswith("Revoked: everything in claude")
+        assert store.approvals.rules() == []
+
+        await fake.wait_for(lambda: store.session(session_id).state is SessionState.WAITING_INPUT, 30)
+        await fake.wait_for(lambda: any("waiting for input" in m.text for m in fake.bot_messages(thread)))
+        fake.push_text("show me the diff", thread_id=thread, user=ALICE)
+        await fake.wait_for(lambda: "› show me the diff  (alice via Telegram)" in store.output(session_id).text())
+
+        fake.push_text("/log", thread_id=thread, user=ALICE)
+        document = await fake.wait_for(lambda: next((m for m in fake.messages.values() if m.document), None))
+        assert b"42 passed" in document.document["content"] and document.thread_id == thread
+    finally:
+        await bridge.stop()
+        await store.stop_session(session_id, by="test", via=Via.SYSTEM)
+
+
+async def test_limits_html_and_callback_data_hold_for_nasty_input(fake, tmp_path):
+    store = SessionStore()
+    store.add_session("s1", "weird <agent> & co", directory="/work/x")
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    try:
+        tool = "mcp__some_very_long_server_name__and_an_even_longer_tool_name_<b>"
+        store.approvals.submit("s1", tool, {"query": "<script>&amp;</script> " * 50}, request_id="toolu_" + "x" * 80)
+        message = await fake.wait_for(lambda: approval_message(fake))
+        for row in message.reply_markup["inline_keyboard"]:
+            for b in row:
+                assert 1 <= len(b["callback_data"].encode()) <= 64
+        store.append_output("s1", "\n".join(f"<tag> & {n} " + "é" * 120 for n in range(200)))
+        store.append_output("s1", "x" * 10_000)
+        await fake.wait_for(lambda: len([m for m in fake.bot_messages() if not m.reply_markup]) >= 1)
+        query = fake.push_callback(message.message_id, button(message, "🔎"), user=ALICE)
+        await fake.wait_for(lambda: fake.answers(query))
+        await fake.wait_for(lambda: any("🔎" in m.text for m in fake.bot_messages()))
+        await asyncio.sleep(1.5)
+        assert fake.rejected == []
+    finally:
+        await bridge.stop()
+
+
+async def test_429_is_obeyed_and_the_approval_still_arrives(fake, tmp_path):
+    store = SessionStore()
+    store.add_session("s1", "agent")
+    fake.fail_next("sendMessage", 429, times=2, retry_after=1)
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    try:
+        store.approvals.submit("s1", "Bash", {"command": "make"})
+        await fake.wait_for(lambda: approval_message(fake), 20)
+        assert fake.too_many == 2
+    finally:
+        await bridge.stop()
+
+
+async def test_api_down_at_start_then_back_delivers_the_pending_approval(fake, tmp_path):
+    store = SessionStore()
+    store.add_session("s1", "agent")
+    store.approvals.submit("s1", "Bash", {"command": "make release"})
+    fake.down = True
+    bridge = make_bridge(fake, tmp_path, store)
+    starting = asyncio.create_task(bridge.start())
+    await fake.wait_for(lambda: store.bridge_health.get("telegram", ("",))[0] == "failing", 15)
+    fake.down = False
+    await asyncio.wait_for(starting, 20)
+    try:
+        message = await fake.wait_for(lambda: approval_message(fake), 20)
+        assert "make release" in message.text
+        assert store.bridge_health["telegram"][0] == "connected"
+    finally:
+        await bridge.stop()
+
+
+async def test_the_token_never_reaches_the_logs(fake, tmp_path, caplog):
+    from tether_tui.logs import RedactingFilter
+
+    caplog.handler.addFilter(RedactingFilter([fake.token]))  # what the dashboard's log handler has
+    caplog.set_level(logging.DEBUG)
+    store = SessionStore()
+    store.add_session("s1", "agent")
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    try:
+        store.approvals.submit("s1", "Bash", {"command": "make"})
+        await fake.wait_for(lambda: approval_message(fake))
+    finally:
+        await bridge.stop()
+    text = "\n".join(caplog.messages) + caplog.text
+    assert "getUpdates" in text or "sendMessage" in text  # httpx logged the calls ...
+    assert fake.token not in text and fake.token.split(":")[1] not in text  # ... without the token
+
+
+async def test_the_dashboard_runs_the_configured_bridge_and_follows_config_edits(fake, tmp_path):
+    from dataclasses import replace
+
+    from bridges.supervisor import BridgeSupervisor
+    from tether_tui.app import TetherApp
+    from tether_tui.app.widgets.status_bar import StatusBar
+    from tether_tui.commands import CommandRegistry
+    from tether_tui.config import Config, TelegramSettings
+
+    config = Config(telegram=TelegramSettings(token=fake.token, forum_group_id=fake.group_id, allowed_user_ids=(ALICE["id"],)))
+    store = SessionStore(config=config)
+    commands = CommandRegistry(store)
+    supervisor = BridgeSupervisor(store, commands, telegram_api_url=fake.base_url)
+    app = TetherApp(store, commands=commands, bridges=supervisor, user="dev")
+    launcher = SessionLauncher(store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await fake.wait_for(lambda: store.bridge_health["telegram"][0] == "connected", 15)
+        session_id = await launcher.start_demo(0, speed=20)
+        message = await fake.wait_for(lambda: approval_message(fake), 15)
+        await pilot.pause()
+        assert "connected" in str(app.screen.query_one(StatusBar).bridges["telegram"])
+        await pilot.press("a")  # the keyboard decides first ...
+        await fake.wait_for(lambda: "approved by dev via keyboard" in fake.messages[message.message_id].text)  # ... the chat follows
+        # the allowlist changes without a restart
+        store.apply_config(replace(config, telegram=replace(config.telegram, allowed_user_ids=())))
+        await pilot.pause()
+        second = await fake.wait_for(lambda: next((m for m in fake.bot_messages() if m.reply_markup and "dates.py" in m.text), None), 20)
+        query = fake.push_callback(second.message_id, button(second, "✅"), user=ALICE)
+        assert (await fake.wait_for(lambda: fake.answers(query)))[0]["text"] == "You are not allowed to act here."
+        # switched off in the config: the bridge stops
+        store.apply_config(replace(config, telegram=replace(config.telegram, enabled=False)))
+        await fake.wait_for(lambda: not supervisor.bridges, 10)
+        await pilot.pause()
+        assert store.bridge_health["telegram"][0] == "off"
+        await store.stop_session(session_id, by="test", via=Via.SYSTEM)

@@ -116,12 +116,26 @@ def run_dashboard(args: argparse.Namespace) -> int:
     if not args.no_demo and config.dashboard.demo:
         demo = args.demo if args.demo is not None else config.dashboard.demo_sessions
 
+    from bridges.supervisor import BridgeSupervisor
+    from runners.launcher import SessionLauncher
     from tether_tui.app import TetherApp
+    from tether_tui.commands import CommandRegistry
     from tether_tui.gateway import Gateway
+
+    launcher = SessionLauncher(store)
+    commands = CommandRegistry(store)
+
+    async def start_from_chat(choice: str) -> str:
+        """/new [N]: start demo scenario N (1-based)."""
+        index = int(choice) - 1 if choice.isdigit() and int(choice) > 0 else 0
+        return await launcher.start_demo(index, speed=args.demo_speed)
 
     app = TetherApp(
         store,
+        launcher=launcher,
+        commands=commands,
         gateway=Gateway(store),
+        bridges=BridgeSupervisor(store, commands, start_session=start_from_chat),
         demo_sessions=demo,
         demo_speed=args.demo_speed,
         config_path=config_path,

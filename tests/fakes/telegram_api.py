@@ -107,6 +107,7 @@ class FakeTelegram:
         self._group_sends: dict[int, deque[float]] = {}
         self._overall: deque[float] = deque()
         self._runner: web.AppRunner | None = None
+        self._closing = False
         self.port = 0
         self.send_times: list[tuple[float, str]] = []
 
@@ -122,6 +123,7 @@ class FakeTelegram:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        self._closing = True
         self._new_update.set()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -341,7 +343,7 @@ class FakeTelegram:
             self._updates.popleft()
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + timeout
-        while not self._updates and time.monotonic() < deadline:
+        while not self._updates and time.monotonic() < deadline and not self._closing:
             self._new_update.clear()
             try:
                 await asyncio.wait_for(self._new_update.wait(), max(0.01, deadline - time.monotonic()))

@@ -13,6 +13,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from bridges.supervisor import BridgeSupervisor
 from runners.launcher import SessionLauncher
 from tether_tui.app.screens.details import DetailsScreen
 from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, NewSessionDialog, NewSessionRequest, ReasonDialog
@@ -61,6 +62,7 @@ class TetherApp(App[None]):
         run_engine: bool = True,
         exit_after_first_frame: bool = False,
         gateway: Gateway | None = None,
+        bridges: BridgeSupervisor | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -73,6 +75,7 @@ class TetherApp(App[None]):
         self.run_engine = run_engine
         self.exit_after_first_frame = exit_after_first_frame
         self.gateway = gateway
+        self.bridges = bridges
         self._subscription = store.bus.subscribe("dashboard", output_line_cap=store.config.history.max_lines)
         self._watcher: ConfigWatcher | None = None
         self._apply_theme(store.config)
@@ -90,6 +93,8 @@ class TetherApp(App[None]):
             self.run_worker(self._watcher.run(), name="config watcher")
         if self.gateway is not None:
             self.run_worker(self._start_gateway(), name="gateway")
+        if self.bridges is not None:
+            self.run_worker(self.bridges.apply(self.store.config), name="bridges")
         for warning in self.store.config.warnings:
             self.notify(warning, title="Config", severity="warning", timeout=10)
 
@@ -107,6 +112,8 @@ class TetherApp(App[None]):
             self._watcher.stop()
         if self.gateway is not None:
             await self.gateway.stop()
+        if self.bridges is not None:
+            await self.bridges.stop_all()
 
     def on_ready(self) -> None:
         # Everything alive after start-up lives as long as the app: keep it out of the cyclic
@@ -163,6 +170,8 @@ class TetherApp(App[None]):
                 self.notify(event.error, title="Config not applied", severity="error", timeout=15)
             elif isinstance(event, ConfigReloaded):
                 self.notify("Config reloaded", timeout=3)
+                if self.bridges is not None:
+                    self.run_worker(self.bridges.apply(event.config), name="bridges")
             elif isinstance(event, Notice):
                 self.notify(event.text, severity=event.level, timeout=5)  # type: ignore[arg-type]
 
