@@ -45,6 +45,8 @@ class OutputTail:
     pending: deque[str] = field(default_factory=lambda: deque(maxlen=PENDING_LINES))
     skipped: int = 0
     typed_at: float = 0.0
+    fresh_message: bool = False
+    """The next update starts a new message (edits do not notify the phone)."""
 
 
 DecisionListener = Callable[[str, ApprovalRequest, Decision], Awaitable[None]]
@@ -217,7 +219,8 @@ class BridgeMirror:
         pending = list(tail.pending)
         tail.pending.clear()
         combined = tail.shown + pending
-        if tail.message_id is not None and not tail.skipped and sum(len(x) + 1 for x in combined) <= budget:
+        fresh, tail.fresh_message = tail.fresh_message, False
+        if tail.message_id is not None and not fresh and not tail.skipped and sum(len(x) + 1 for x in combined) <= budget:
             try:
                 await self.platform.edit(thread_id, tail.message_id, self._output_text(combined, 0), None)
                 tail.shown = combined
@@ -263,15 +266,20 @@ class BridgeMirror:
         self.scheduler.submit(priority, send, description=f"notice {session_id}")
 
     def _state(self, event: SessionChanged) -> None:
+        """State changes ride on the session's output view: one update shows the newest output
+        and the new state, in a new message so the phone is notified."""
         session = event.session
         if session.state is SessionState.RUNNING:
             self._notified.pop(session.id, None)
-        if session.state not in STATE_NOTICES:
-            return
-        if self._notified.get(session.id) is session.state:
+        if session.state not in STATE_NOTICES or self._notified.get(session.id) is session.state:
             return
         self._notified[session.id] = session.state
-        self.notify(session.id, state_notice(self.markup, session.state, exit_code=session.exit_code, error=session.error))
+        tail = self._tails.setdefault(session.id, OutputTail())
+        tail.pending.append(state_notice(session.state, exit_code=session.exit_code, error=session.error))
+        tail.fresh_message = True
+        self.scheduler.submit(
+            Priority.NOTICE, lambda s=session.id: self._flush(s), key=f"output:{session.id}", description=f"state {session.id}"
+        )
 
     def _auto_approved(self, event: AutoApprovedBatch) -> None:
         by_session: dict[str, list[str]] = {}

@@ -84,9 +84,12 @@ class SendScheduler:
     def submit(
         self, priority: Priority, run: Callable[[], Awaitable[None]], *, key: str | None = None, description: str = ""
     ) -> None:
-        """Queue a send; a queued job with the same ``key`` is replaced in place."""
+        """Queue a send; a queued job with the same ``key`` is replaced in place (and keeps the
+        more urgent of the two priorities)."""
         if key is not None and key in self._by_key:
-            self._by_key[key].run = run
+            queued = self._by_key[key]
+            queued.run = run
+            queued.priority = min(queued.priority, int(priority))
             return
         job = Job(int(priority), next(self._sequence), run, key, description)
         self._jobs.append(job)

@@ -67,10 +67,11 @@ STATE_NOTICES = {
 }
 
 
-def state_notice(markup: Markup, state: SessionState, *, exit_code: int | None, error: str | None) -> str:
+def state_notice(state: SessionState, *, exit_code: int | None, error: str | None) -> str:
+    """A plain line for the session's output view."""
     text = STATE_NOTICES[state]
     if state is SessionState.STOPPED and exit_code not in (None, 0):
         text += f" (exit code {exit_code})"
     if state is SessionState.ERROR and error:
-        return f"{markup.escape(text)}: {markup.code(error[:500])}"
-    return markup.escape(text)
+        text += f": {error[:500]}"
+    return text
