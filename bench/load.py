@@ -18,15 +18,8 @@ import time
 from runners.launcher import SessionLauncher
 from tether_tui.app import TetherApp
 from tether_tui.app.widgets.output_view import OutputView
+from common import rss_mb
 from tether_tui.store import SessionStore
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 async def run(sessions: int, rate: float, seconds: float) -> None:

@@ -25,15 +25,8 @@ for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_
 from bridges import TelegramBridge  # noqa: E402
 from runners.demo import DemoRunner  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from common import rss_mb  # noqa: E402
 from tether_tui.store import SessionStore  # noqa: E402
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 async def run(sessions: int, rate: float, seconds: float) -> None:

@@ -86,3 +86,21 @@ class AgentHooks:
     def continue_with(self, event: dict[str, Any], text: str) -> Answer:
         """Answer a Stop so that the agent goes on with ``text`` as its next instruction."""
         return {"decision": "block", "reason": text}, 0
+
+
+def permission_request_answer(behavior: str, message: str | None = None, updated: list[Any] | None = None) -> Answer:
+    """The PermissionRequest answer that Claude Code and Codex share."""
+    decision: dict[str, Any] = {"behavior": behavior}
+    if message is not None:
+        decision["message"] = message
+    if updated:
+        decision["updatedPermissions"] = updated
+    return {"hookSpecificOutput": {"hookEventName": "PermissionRequest", "decision": decision}}, 0
+
+
+def pre_tool_use_answer(decision: str, reason: str | None) -> Answer:
+    """The PreToolUse answer that Claude Code and Codex share."""
+    output: dict[str, Any] = {"hookEventName": "PreToolUse", "permissionDecision": decision}
+    if reason:
+        output["permissionDecisionReason"] = reason
+    return {"hookSpecificOutput": output}, 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tether_tui.agents.base import AgentHooks, Answer, HookKind
+from tether_tui.agents.base import AgentHooks, Answer, HookKind, permission_request_answer, pre_tool_use_answer
 
 
 class ClaudeHooks(AgentHooks):
@@ -43,30 +43,12 @@ class ClaudeHooks(AgentHooks):
 
     def allow(self, event: dict[str, Any], reason: str | None, remember: list[Any] | None) -> Answer:
         if event.get("hook_event_name") == "PermissionRequest":
-            decision: dict[str, Any] = {"behavior": "allow"}
-            if remember:
-                # Claude's own "allow for this session": its suggested rules, kept for the session
-                decision["updatedPermissions"] = [
-                    {**rule, "destination": "session"} for rule in remember if isinstance(rule, dict)
-                ]
-            return {"hookSpecificOutput": {"hookEventName": "PermissionRequest", "decision": decision}}, 0
-        output = {"hookEventName": "PreToolUse", "permissionDecision": "allow"}
-        if reason:
-            output["permissionDecisionReason"] = reason
-        return {"hookSpecificOutput": output}, 0
+            # Claude's own "allow for this session": its suggested rules, kept for the session
+            updated = [{**rule, "destination": "session"} for rule in remember or () if isinstance(rule, dict)]
+            return permission_request_answer("allow", updated=updated)
+        return pre_tool_use_answer("allow", reason)
 
     def deny(self, event: dict[str, Any], reason: str) -> Answer:
         if event.get("hook_event_name") == "PermissionRequest":
-            return {
-                "hookSpecificOutput": {
-                    "hookEventName": "PermissionRequest",
-                    "decision": {"behavior": "deny", "message": reason},
-                }
-            }, 0
-        return {
-            "hookSpecificOutput": {
-                "hookEventName": "PreToolUse",
-                "permissionDecision": "deny",
-                "permissionDecisionReason": reason,
-            }
-        }, 0
+            return permission_request_answer("deny", reason)
+        return pre_tool_use_answer("deny", reason)
