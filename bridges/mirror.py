@@ -35,7 +35,9 @@ from tether_tui.store import BridgeHealth, SessionStore
 log = logging.getLogger(__name__)
 
 PENDING_LINES = 400
-TYPING_EVERY = 5.0
+TYPING_EVERY = 30.0
+"""Seconds between typing indicators in one thread. Chat actions count against the same
+per-group budget as messages, so they are sent only while nothing else waits to go out."""
 
 
 @dataclass
@@ -242,7 +244,7 @@ class BridgeMirror:
         tail = self._tails.setdefault(session_id, OutputTail())
         thread_id = self.thread_of(session_id)
         now = asyncio.get_running_loop().time()
-        if thread_id is None or now - tail.typed_at < TYPING_EVERY:
+        if thread_id is None or now - tail.typed_at < TYPING_EVERY or self.scheduler.backlog:
             return
         session = self.store.session(session_id) if self.store.has_session(session_id) else None
         if session is None or session.state not in (SessionState.RUNNING, SessionState.STARTING):
