@@ -35,6 +35,11 @@ from tether_tui.store import BridgeHealth, SessionStore
 log = logging.getLogger(__name__)
 
 PENDING_LINES = 400
+QUIET_SECONDS = 1.5
+"""Output is sent once a session has been quiet this long ..."""
+MAX_WAIT_SECONDS = 15.0
+"""... or has been writing for this long. A flood thus costs a thread one update every few
+seconds at most, and the group's budget is left for the updates that show where it ended."""
 TYPING_EVERY = 30.0
 """Seconds between typing indicators in one thread. Chat actions count against the same
 per-group budget as messages, so they are sent only while nothing else waits to go out."""
@@ -47,6 +52,7 @@ class OutputTail:
     pending: deque[str] = field(default_factory=lambda: deque(maxlen=PENDING_LINES))
     skipped: int = 0
     typed_at: float = 0.0
+    first_pending_at: float | None = None
     fresh_message: bool = False
     """The next update starts a new message (edits do not notify the phone)."""
 
@@ -196,8 +202,13 @@ class BridgeMirror:
             overflow = len(tail.pending) + len(event.lines) - PENDING_LINES
             tail.skipped += max(0, overflow) + event.skipped
             tail.pending.extend(event.lines)
+            now = self.scheduler.clock()
+            if tail.first_pending_at is None:
+                tail.first_pending_at = now
+            ready = min(now + QUIET_SECONDS, tail.first_pending_at + MAX_WAIT_SECONDS)
             self.scheduler.submit(
-                Priority.OUTPUT, lambda s=session_id: self._flush(s), key=f"output:{session_id}", description=f"output {session_id}"
+                Priority.OUTPUT, lambda s=session_id: self._flush(s), key=f"output:{session_id}",
+                description=f"output {session_id}", ready_at=ready,
             )
         self._typing(session_id)
 
@@ -220,6 +231,7 @@ class BridgeMirror:
         budget = self.markup.limit - 80
         pending = list(tail.pending)
         tail.pending.clear()
+        tail.first_pending_at = None
         combined = tail.shown + pending
         fresh, tail.fresh_message = tail.fresh_message, False
         if tail.message_id is not None and not fresh and not tail.skipped and sum(len(x) + 1 for x in combined) <= budget:

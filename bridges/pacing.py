@@ -47,6 +47,8 @@ class Job:
     run: Callable[[], Awaitable[None]] = field(compare=False)
     key: str | None = field(default=None, compare=False)
     description: str = field(default="", compare=False)
+    ready_at: float = field(default=0.0, compare=False)
+    """Not before this time (on the scheduler's clock)."""
 
 
 @dataclass
@@ -74,6 +76,7 @@ class SendScheduler:
         self._by_key: dict[str, Job] = {}
         self._sequence = itertools.count()
         self._wake = asyncio.Event()
+        self.clock = clock
         self._sent: deque[float] = deque()
         self._last = -1e9
         self._backoff = 0.0
@@ -82,16 +85,26 @@ class SendScheduler:
         self.failures = 0
 
     def submit(
-        self, priority: Priority, run: Callable[[], Awaitable[None]], *, key: str | None = None, description: str = ""
+        self,
+        priority: Priority,
+        run: Callable[[], Awaitable[None]],
+        *,
+        key: str | None = None,
+        description: str = "",
+        ready_at: float = 0.0,
     ) -> None:
         """Queue a send; a queued job with the same ``key`` is replaced in place (and keeps the
-        more urgent of the two priorities)."""
+        more urgent of the two priorities and the new ``ready_at``)."""
         if key is not None and key in self._by_key:
             queued = self._by_key[key]
             queued.run = run
-            queued.priority = min(queued.priority, int(priority))
+            if int(priority) < queued.priority:
+                queued.priority, queued.ready_at = int(priority), ready_at
+            else:
+                queued.ready_at = ready_at
+            self._wake.set()
             return
-        job = Job(int(priority), next(self._sequence), run, key, description)
+        job = Job(int(priority), next(self._sequence), run, key, description, ready_at)
         self._jobs.append(job)
         if key is not None:
             self._by_key[key] = job
@@ -113,11 +126,16 @@ class SendScheduler:
         free = self._free_slots(now)
         wait_interval = max(0.0, self._last + self.budget.min_interval - now)
         slot_free_at = self._sent[0] + 60.0 - now if self._sent else 0.0
+        next_ready = 3600.0
         for job in sorted(self._jobs):
+            if job.ready_at > now:
+                next_ready = min(next_ready, job.ready_at - now)
+                continue
             needed = 1 + (self.budget.reserve if job.priority >= Priority.OUTPUT else 0)
             if free >= needed:
                 return (job, 0.0) if wait_interval <= 0 else (None, wait_interval)
-        return None, max(wait_interval, slot_free_at, 0.05)
+            next_ready = min(next_ready, max(wait_interval, slot_free_at, 0.05))
+        return None, max(0.01, next_ready)
 
     def _remove(self, job: Job) -> None:
         self._jobs.remove(job)
