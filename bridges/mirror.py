@@ -83,6 +83,10 @@ class BridgeMirror:
         self._tails: dict[str, OutputTail] = {}
         self._notified: dict[str, SessionState] = {}
         self._creating: dict[str, asyncio.Future[str]] = {}
+        scheduler.approvals_possible = self._approvals_possible
+
+    def _approvals_possible(self) -> bool:
+        return any(not session.state.is_final for session in self.store.sessions())
 
     # ----------------------------------------------------------------- threads
     def thread_of(self, session_id: str) -> str | None:

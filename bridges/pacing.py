@@ -58,7 +58,9 @@ class Budget:
     min_interval: float = 1.05
     """Seconds between two sends to one chat."""
     reserve: int = 4
-    """Slots of the minute that output may not use, kept for approvals."""
+    """Slots of the window that output may not use, kept for approvals (while any may come)."""
+    window: float = 61.0
+    """Seconds a send counts against the budget (a second more than the platform's minute)."""
 
 
 class SendScheduler:
@@ -72,6 +74,8 @@ class SendScheduler:
         self.budget = budget
         self._on_reachable = on_reachable
         self._clock = clock
+        self.approvals_possible: Callable[[], bool] = lambda: True
+        """Whether an approval may still come; when none can, output may use the reserve too."""
         self._jobs: list[Job] = []
         self._by_key: dict[str, Job] = {}
         self._sequence = itertools.count()
@@ -115,7 +119,7 @@ class SendScheduler:
         return len(self._jobs)
 
     def _free_slots(self, now: float) -> int:
-        while self._sent and now - self._sent[0] >= 60.0:
+        while self._sent and now - self._sent[0] >= self.budget.window:
             self._sent.popleft()
         return self.budget.per_minute - len(self._sent)
 
@@ -125,13 +129,14 @@ class SendScheduler:
             return None, 3600.0
         free = self._free_slots(now)
         wait_interval = max(0.0, self._last + self.budget.min_interval - now)
-        slot_free_at = self._sent[0] + 60.0 - now if self._sent else 0.0
+        slot_free_at = self._sent[0] + self.budget.window - now if self._sent else 0.0
+        reserve = self.budget.reserve if self.approvals_possible() else 0
         next_ready = 3600.0
         for job in sorted(self._jobs):
             if job.ready_at > now:
                 next_ready = min(next_ready, job.ready_at - now)
                 continue
-            needed = 1 + (self.budget.reserve if job.priority >= Priority.OUTPUT else 0)
+            needed = 1 + (reserve if job.priority >= Priority.OUTPUT else 0)
             if free >= needed:
                 return (job, 0.0) if wait_interval <= 0 else (None, wait_interval)
             next_ready = min(next_ready, max(wait_interval, slot_free_at, 0.05))

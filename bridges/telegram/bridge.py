@@ -30,7 +30,7 @@ EXTRA_HINT = "TelegramBridge needs python-telegram-bot: pip install 'tether-tui[
 class TelegramBridge(ChatBridge):
     platform_name = "telegram"
     # Telegram allows about 20 messages a minute to a group and 1 a second to a chat; edits count.
-    budget = Budget(per_minute=18, min_interval=1.1, reserve=4)
+    budget = Budget(per_minute=20, min_interval=1.1, reserve=4, window=61.0)
 
     def __init__(
         self,
