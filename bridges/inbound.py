@@ -111,7 +111,7 @@ class Inbound:
             result = self.store.approvals.decide(request.id, action == "y", by=user.name, via=self.via)
         else:
             return "This button has expired."
-        return result.decision.describe().capitalize() if result.accepted else f"Already {result.decision.describe()}"
+        return result.decision.describe(sentence=True) if result.accepted else f"Already {result.decision.describe()}"
 
     def _send(self, thread_id: str, text: str, priority: Priority, remember_for: str | None = None) -> None:
         async def send() -> None:

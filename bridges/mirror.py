@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from bridges.callbacks import CallbackCodec
 from bridges.markup import chunk_lines, newest_that_fit
@@ -83,6 +84,7 @@ class BridgeMirror:
         self._tails: dict[str, OutputTail] = {}
         self._notified: dict[str, SessionState] = {}
         self._creating: dict[str, asyncio.Future[str]] = {}
+        self._background: set[asyncio.Task[None]] = set()
         scheduler.approvals_possible = self._approvals_possible
 
     def _approvals_possible(self) -> bool:
@@ -185,7 +187,7 @@ class BridgeMirror:
         if self.on_decision is not None:
             thread_id = self.thread_of(request.session_id)
             if thread_id is not None:
-                asyncio.ensure_future(self.on_decision(thread_id, request, decision))
+                self._spawn(self.on_decision(thread_id, request, decision))
         if request.id not in self.approval_messages:
             return  # never shown here: nothing to update
         thread_id, message_id = self.approval_messages[request.id]
@@ -266,7 +268,13 @@ class BridgeMirror:
         if session is None or session.state not in (SessionState.RUNNING, SessionState.STARTING):
             return
         tail.typed_at = now
-        asyncio.ensure_future(self._quietly(self.platform.typing(thread_id)))
+        self._spawn(self._quietly(self.platform.typing(thread_id)))
+
+    def _spawn(self, call: Coroutine[Any, Any, None]) -> None:
+        """Run ``call`` in the background, holding on to it until it is done."""
+        task = asyncio.ensure_future(call)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     @staticmethod
     async def _quietly(call: Awaitable[None]) -> None:

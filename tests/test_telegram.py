@@ -136,65 +136,54 @@ async def test_used_alone_the_handler_hears_the_decision_with_keywords(fake, tmp
         await bridge.stop()
 
 
-async def demo_store(tmp_path) -> tuple[SessionStore, str]:
+@pytest.fixture
+async def demo(fake, tmp_path):
+    """A demo agent in a store, with the Telegram bridge attached: (store, session id, bridge)."""
     store = SessionStore()
-    launcher = SessionLauncher(store)
-    session_id = await launcher.start_demo(0, speed=20)
-    return store, session_id
-
-
-async def test_demo_agent_is_unblocked_from_telegram_and_the_message_shows_who(fake, tmp_path):
-    store, session_id = await demo_store(tmp_path)
+    session_id = await SessionLauncher(store).start_demo(0, speed=20)
     bridge = await started(make_bridge(fake, tmp_path, store))
-    try:
-        message = await fake.wait_for(lambda: approval_message(fake))
-        assert fake.topics[message.thread_id] == "claude · invoice-api"
-        assert "pytest -q tests/test_dates.py" in message.text
-        fake.push_callback(message.message_id, button(message, "✅ Allow"), user=ALICE)
-        await fake.wait_for(lambda: "approved by alice via Telegram" in fake.messages[message.message_id].text)
-        assert fake.messages[message.message_id].reply_markup is None
-        # the agent went on: its next request (an Edit) reaches the chat
-        await fake.wait_for(lambda: any("src/invoice_api/dates.py" in m.text for m in fake.bot_messages() if m.reply_markup))
-        assert fake.rejected == []
-    finally:
-        await bridge.stop()
-        await store.stop_session(session_id, by="test", via=Via.SYSTEM)
+    yield store, session_id, bridge
+    await bridge.stop()
+    await store.stop_session(session_id, by="test", via=Via.SYSTEM)
 
 
-async def test_strangers_and_other_chats_change_nothing(fake, tmp_path):
-    store, session_id = await demo_store(tmp_path)
-    bridge = await started(make_bridge(fake, tmp_path, store))
-    try:
-        message = await fake.wait_for(lambda: approval_message(fake))
-        query = fake.push_callback(message.message_id, button(message, "✅ Allow"), user=MALLORY)
-        assert (await fake.wait_for(lambda: fake.answers(query)))[0]["text"] == "You are not allowed to act here."
-        fake.push_text("rm -rf / please", thread_id=message.thread_id, user=MALLORY)
-        fake.push_text("/stop", thread_id=None, user=ALICE, chat_id=ALICE["id"])  # a private chat with the bot
-        await fake.wait_for(lambda: bridge.ignored_updates >= 3)
-        assert store.approvals.pending(session_id) and store.session(session_id).state is SessionState.WAITING_APPROVAL
-        assert "rm -rf / please" not in store.output(session_id).text()
-    finally:
-        await bridge.stop()
-        await store.stop_session(session_id, by="test", via=Via.SYSTEM)
+async def test_demo_agent_is_unblocked_from_telegram_and_the_message_shows_who(fake, demo):
+    store, session_id, bridge = demo
+    message = await fake.wait_for(lambda: approval_message(fake))
+    assert fake.topics[message.thread_id] == "claude · invoice-api"
+    assert "pytest -q tests/test_dates.py" in message.text
+    fake.push_callback(message.message_id, button(message, "✅ Allow"), user=ALICE)
+    await fake.wait_for(lambda: "approved by alice via Telegram" in fake.messages[message.message_id].text)
+    assert fake.messages[message.message_id].reply_markup is None
+    # the agent went on: its next request (an Edit) reaches the chat
+    await fake.wait_for(lambda: any("src/invoice_api/dates.py" in m.text for m in fake.bot_messages() if m.reply_markup))
+    assert fake.rejected == []
 
 
-async def test_keyboard_first_edits_the_telegram_message_and_late_presses_are_told(fake, tmp_path):
-    store, session_id = await demo_store(tmp_path)
-    bridge = await started(make_bridge(fake, tmp_path, store))
-    try:
-        message = await fake.wait_for(lambda: approval_message(fake))
-        (request,) = store.approvals.pending(session_id)
-        store.approvals.decide(request.id, False, by="dev", via=Via.KEYBOARD, reason="not now")
-        await fake.wait_for(lambda: "denied by dev via keyboard" in fake.messages[message.message_id].text)
-        assert "not now" in fake.messages[message.message_id].text and fake.messages[message.message_id].reply_markup is None
-        query = fake.push_callback(message.message_id, button_from_history(fake), user=ALICE)
-        answer = (await fake.wait_for(lambda: fake.answers(query)))[0]["text"]
-        assert answer.startswith("Already denied by dev via keyboard")
-        forged = fake.push_callback(message.message_id, "ap:AAAAAAAA:y", user=ALICE)
-        assert (await fake.wait_for(lambda: fake.answers(forged)))[0]["text"] == "This button has expired."
-    finally:
-        await bridge.stop()
-        await store.stop_session(session_id, by="test", via=Via.SYSTEM)
+async def test_strangers_and_other_chats_change_nothing(fake, demo):
+    store, session_id, bridge = demo
+    message = await fake.wait_for(lambda: approval_message(fake))
+    query = fake.push_callback(message.message_id, button(message, "✅ Allow"), user=MALLORY)
+    assert (await fake.wait_for(lambda: fake.answers(query)))[0]["text"] == "You are not allowed to act here."
+    fake.push_text("rm -rf / please", thread_id=message.thread_id, user=MALLORY)
+    fake.push_text("/stop", thread_id=None, user=ALICE, chat_id=ALICE["id"])  # a private chat with the bot
+    await fake.wait_for(lambda: bridge.ignored_updates >= 3)
+    assert store.approvals.pending(session_id) and store.session(session_id).state is SessionState.WAITING_APPROVAL
+    assert "rm -rf / please" not in store.output(session_id).text()
+
+
+async def test_keyboard_first_edits_the_telegram_message_and_late_presses_are_told(fake, demo):
+    store, session_id, bridge = demo
+    message = await fake.wait_for(lambda: approval_message(fake))
+    (request,) = store.approvals.pending(session_id)
+    store.approvals.decide(request.id, False, by="dev", via=Via.KEYBOARD, reason="not now")
+    await fake.wait_for(lambda: "denied by dev via keyboard" in fake.messages[message.message_id].text)
+    assert "not now" in fake.messages[message.message_id].text and fake.messages[message.message_id].reply_markup is None
+    query = fake.push_callback(message.message_id, button_from_history(fake), user=ALICE)
+    answer = (await fake.wait_for(lambda: fake.answers(query)))[0]["text"]
+    assert answer.startswith("Already denied by dev via keyboard")
+    forged = fake.push_callback(message.message_id, "ap:AAAAAAAA:y", user=ALICE)
+    assert (await fake.wait_for(lambda: fake.answers(forged)))[0]["text"] == "This button has expired."
 
 
 def button_from_history(fake: FakeTelegram) -> str:
@@ -228,47 +217,42 @@ async def test_a_restart_reuses_the_topic(fake, tmp_path):
         await bridge2.stop()
 
 
-async def test_deny_with_reason_by_replying_and_input_and_commands(fake, tmp_path):
-    store, session_id = await demo_store(tmp_path)
-    bridge = await started(make_bridge(fake, tmp_path, store))
-    try:
-        message = await fake.wait_for(lambda: approval_message(fake))
-        thread = message.thread_id
-        fake.push_callback(message.message_id, button(message, "💬"), user=ALICE)
-        prompt = await fake.wait_for(lambda: next((m for m in fake.bot_messages(thread) if "Reply to this message" in m.text), None))
-        fake.push_text("run only the date tests", thread_id=thread, user=ALICE, reply_to=prompt.message_id)
-        await fake.wait_for(lambda: "denied by alice via Telegram" in fake.messages[message.message_id].text)
-        assert "run only the date tests" in fake.messages[message.message_id].text
-        await fake.wait_for(lambda: "Permission denied for Bash (run only the date tests)" in store.output(session_id).text())
+async def test_deny_with_reason_by_replying_and_input_and_commands(fake, demo):
+    store, session_id, bridge = demo
+    message = await fake.wait_for(lambda: approval_message(fake))
+    thread = message.thread_id
+    fake.push_callback(message.message_id, button(message, "💬"), user=ALICE)
+    prompt = await fake.wait_for(lambda: next((m for m in fake.bot_messages(thread) if "Reply to this message" in m.text), None))
+    fake.push_text("run only the date tests", thread_id=thread, user=ALICE, reply_to=prompt.message_id)
+    await fake.wait_for(lambda: "denied by alice via Telegram" in fake.messages[message.message_id].text)
+    assert "run only the date tests" in fake.messages[message.message_id].text
+    await fake.wait_for(lambda: "Permission denied for Bash (run only the date tests)" in store.output(session_id).text())
 
-        fake.push_text("/status", thread_id=thread, user=ALICE)
-        await fake.wait_for(lambda: any("claude · invoice-api —" in m.text for m in fake.bot_messages(thread)))
-        fake.push_text("/help", thread_id=thread, user=ALICE)
-        await fake.wait_for(lambda: any("/log — " in m.text and "/timers — " in m.text for m in fake.bot_messages(thread)))
-        fake.push_text("/frobnicate", thread_id=thread, user=ALICE)
-        await fake.wait_for(lambda: any("Unknown command /frobnicate" in m.text for m in fake.bot_messages(thread)))
+    fake.push_text("/status", thread_id=thread, user=ALICE)
+    await fake.wait_for(lambda: any("claude · invoice-api —" in m.text for m in fake.bot_messages(thread)))
+    fake.push_text("/help", thread_id=thread, user=ALICE)
+    await fake.wait_for(lambda: any("/log — " in m.text and "/timers — " in m.text for m in fake.bot_messages(thread)))
+    fake.push_text("/frobnicate", thread_id=thread, user=ALICE)
+    await fake.wait_for(lambda: any("Unknown command /frobnicate" in m.text for m in fake.bot_messages(thread)))
 
-        # the next request: allow the session for a while, then list and revoke the timer from chat
-        second = await fake.wait_for(lambda: next((m for m in fake.bot_messages(thread) if m.reply_markup and "dates.py" in m.text), None))
-        fake.push_callback(second.message_id, button(second, "⏱ Allow session"), user=ALICE)
-        await fake.wait_for(lambda: store.approvals.rules())
-        fake.push_text("/timers", thread_id=thread, user=ALICE)
-        listing = await fake.wait_for(lambda: next((m for m in fake.bot_messages(thread) if "Auto-approve timers:" in m.text), None))
-        query = fake.push_callback(listing.message_id, button(listing, "Revoke"), user=ALICE)
-        assert (await fake.wait_for(lambda: fake.answers(query)))[0]["text"].startswith("Revoked: everything in claude")
-        assert store.approvals.rules() == []
+    # the next request: allow the session for a while, then list and revoke the timer from chat
+    second = await fake.wait_for(lambda: next((m for m in fake.bot_messages(thread) if m.reply_markup and "dates.py" in m.text), None))
+    fake.push_callback(second.message_id, button(second, "⏱ Allow session"), user=ALICE)
+    await fake.wait_for(lambda: store.approvals.rules())
+    fake.push_text("/timers", thread_id=thread, user=ALICE)
+    listing = await fake.wait_for(lambda: next((m for m in fake.bot_messages(thread) if "Auto-approve timers:" in m.text), None))
+    query = fake.push_callback(listing.message_id, button(listing, "Revoke"), user=ALICE)
+    assert (await fake.wait_for(lambda: fake.answers(query)))[0]["text"].startswith("Revoked: everything in claude")
+    assert store.approvals.rules() == []
 
-        await fake.wait_for(lambda: store.session(session_id).state is SessionState.WAITING_INPUT, 30)
-        await fake.wait_for(lambda: any("waiting for input" in m.text for m in fake.bot_messages(thread)))
-        fake.push_text("show me the diff", thread_id=thread, user=ALICE)
-        await fake.wait_for(lambda: "› show me the diff  (alice via Telegram)" in store.output(session_id).text())
+    await fake.wait_for(lambda: store.session(session_id).state is SessionState.WAITING_INPUT, 30)
+    await fake.wait_for(lambda: any("waiting for input" in m.text for m in fake.bot_messages(thread)))
+    fake.push_text("show me the diff", thread_id=thread, user=ALICE)
+    await fake.wait_for(lambda: "› show me the diff  (alice via Telegram)" in store.output(session_id).text())
 
-        fake.push_text("/log", thread_id=thread, user=ALICE)
-        document = await fake.wait_for(lambda: next((m for m in fake.messages.values() if m.document), None))
-        assert b"42 passed" in document.document["content"] and document.thread_id == thread
-    finally:
-        await bridge.stop()
-        await store.stop_session(session_id, by="test", via=Via.SYSTEM)
+    fake.push_text("/log", thread_id=thread, user=ALICE)
+    document = await fake.wait_for(lambda: next((m for m in fake.messages.values() if m.document), None))
+    assert b"42 passed" in document.document["content"] and document.thread_id == thread
 
 
 async def test_limits_html_and_callback_data_hold_for_nasty_input(fake, tmp_path):

@@ -108,15 +108,16 @@ class Decision:
     def allowed(self) -> bool:
         return self.outcome is Outcome.ALLOW
 
-    def describe(self) -> str:
-        """One line for every surface, e.g. ``approved by alice via Telegram, 12:03``."""
+    def describe(self, *, sentence: bool = False) -> str:
+        """One line for every surface, e.g. ``approved by alice via Telegram, 12:03`` (with
+        ``sentence``: ``Approved by ...``)."""
         verb = {Outcome.ALLOW: "approved", Outcome.DENY: "denied", Outcome.DEFER: "left to the agent"}[
             self.outcome
         ]
         text = f"{verb} by {self.by} via {self.via.label}, {self.at:%H:%M}"
         if self.reason:
             text += f": {self.reason}"
-        return text
+        return text[:1].upper() + text[1:] if sentence else text
 
 
 @dataclass(eq=False)

@@ -10,7 +10,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bridges.base import ChatBridge
 from bridges.handlers import Handlers
@@ -106,6 +106,3 @@ class TelegramBridge(ChatBridge):
     @property
     def ignored_updates(self) -> int:
         return self.inbound.ignored if self.inbound else 0
-
-    def __getstate__(self) -> Any:  # never pickle (or print) the token
-        raise TypeError("TelegramBridge cannot be pickled")

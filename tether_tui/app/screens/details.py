@@ -66,8 +66,7 @@ class DetailsScreen(ModalScreen[None]):
 
     def show_decision(self, decision: Decision) -> None:
         label = self.query_one("#decision", Label)
-        text = decision.describe()
-        label.update(text[:1].upper() + text[1:])
+        label.update(decision.describe(sentence=True))
         label.set_class(not decision.allowed, "-denied")
 
     def action_decide(self, allow: bool) -> None:
