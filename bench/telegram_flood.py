@@ -25,7 +25,7 @@ for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_
 from bridges import TelegramBridge  # noqa: E402
 from runners.demo import DemoRunner  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
-from common import rss_mb  # noqa: E402
+from common import most_in_window, rss_mb, shown_per_thread  # noqa: E402
 from tether_tui.store import SessionStore  # noqa: E402
 
 
@@ -68,10 +68,7 @@ async def run(sessions: int, rate: float, seconds: float) -> None:
 
     def all_caught_up() -> bool:
         topics = {bridge.threads.thread_of(i): last_line(i) for i in ids}
-        shown: dict[int, str] = {}
-        for message in fake.bot_messages():
-            if message.thread_id is not None:
-                shown[message.thread_id] = shown.get(message.thread_id, "") + "\n" + message.text
+        shown = shown_per_thread(fake.bot_messages())
         return all(line.split(" ·")[0] in shown.get(int(thread), "") for thread, line in topics.items())
 
     await fake.wait_for(all_caught_up, 300)
@@ -83,9 +80,7 @@ async def run(sessions: int, rate: float, seconds: float) -> None:
     kept_ok = all(len(store.output(i)) == min(cap, store.output(i).next_seq) for i in ids)
     group_sends = [t for t, _ in fake.send_times]
     span = (group_sends[-1] - group_sends[0]) / 60 if len(group_sends) > 1 else 1
-    per_minute_max = max(
-        (sum(1 for u in group_sends if t <= u < t + 60) for t in group_sends), default=0
-    )
+    per_minute_max = most_in_window(group_sends)
     print(f"flood: {sessions} sessions x {rate:g} lines/s x {seconds:g} s = {written:,} lines ({time.monotonic() - started:.0f} s in all)")
     print(f"429 answers: {fake.too_many}   rejected messages: {len(fake.rejected)}")
     print(f"sends+edits to the group: {len(group_sends)} over {span:.1f} min; most in any 60 s: {per_minute_max} (limit 20)")

@@ -43,7 +43,7 @@ MAX_WAIT_SECONDS = 15.0
 seconds at most, and the group's budget is left for the updates that show where it ended."""
 TYPING_EVERY = 30.0
 """Seconds between typing indicators in one thread. Chat actions count against the same
-per-group budget as messages, so they are sent only while nothing else waits to go out."""
+per-group budget as messages, so they are sent only while no other send is due."""
 
 
 @dataclass
@@ -201,6 +201,7 @@ class BridgeMirror:
     # ----------------------------------------------------------------- output
     def _output(self, event: OutputAppended) -> None:
         session_id = event.session_id
+        self._typing(session_id)  # before this output's own job joins the queue
         if event.final:
             self._send_whole(session_id, event.lines)
         else:
@@ -216,7 +217,6 @@ class BridgeMirror:
                 Priority.OUTPUT, lambda s=session_id: self._flush(s), key=f"output:{session_id}",
                 description=f"output {session_id}", ready_at=ready,
             )
-        self._typing(session_id)
 
     def _send_whole(self, session_id: str, lines: list[str]) -> None:
         for chunk in chunk_lines(lines, self.markup.limit - 64):
@@ -262,7 +262,7 @@ class BridgeMirror:
         tail = self._tails.setdefault(session_id, OutputTail())
         thread_id = self.thread_of(session_id)
         now = asyncio.get_running_loop().time()
-        if thread_id is None or now - tail.typed_at < TYPING_EVERY or self.scheduler.backlog:
+        if thread_id is None or now - tail.typed_at < TYPING_EVERY or self.scheduler.anything_due():
             return
         session = self.store.session(session_id) if self.store.has_session(session_id) else None
         if session is None or session.state not in (SessionState.RUNNING, SessionState.STARTING):

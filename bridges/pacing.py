@@ -118,6 +118,11 @@ class SendScheduler:
     def backlog(self) -> int:
         return len(self._jobs)
 
+    def anything_due(self) -> bool:
+        """Is any queued send ready to go (not just waiting for its moment)?"""
+        now = self._clock()
+        return any(job.ready_at <= now for job in self._jobs)
+
     def _free_slots(self, now: float) -> int:
         while self._sent and now - self._sent[0] >= self.budget.window:
             self._sent.popleft()
@@ -153,9 +158,12 @@ class SendScheduler:
             job, wait = self._next(now)
             if job is None:
                 self._wake.clear()
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that arrives as the event is set, and stop() would then wait forever
                 try:
-                    await asyncio.wait_for(self._wake.wait(), wait)
-                except asyncio.TimeoutError:
+                    async with asyncio.timeout(wait):
+                        await self._wake.wait()
+                except TimeoutError:
                     pass
                 continue
             self._remove(job)

@@ -362,3 +362,24 @@ async def test_the_dashboard_runs_the_configured_bridge_and_follows_config_edits
         await pilot.pause()
         assert store.bridge_health["telegram"][0] == "off"
         await store.stop_session(session_id, by="test", via=Via.SYSTEM)
+
+
+async def test_new_starts_a_session_from_chat_and_typing_shows_while_it_works(fake, tmp_path):
+    store = SessionStore()
+    launcher = SessionLauncher(store)
+
+    async def start_session(choice: str) -> str:
+        return await launcher.start_demo(int(choice) - 1 if choice.isdigit() else 0, speed=20)
+
+    bridge = await started(make_bridge(fake, tmp_path, store, start_session=start_session))
+    try:
+        fake.push_text("/new 2", thread_id=None, user=ALICE)
+        await fake.wait_for(lambda: any("Started codex · web-shop" in m.text for m in fake.bot_messages()))
+        (session,) = store.sessions()
+        await fake.wait_for(lambda: "codex · web-shop" in fake.topics.values())
+        await fake.wait_for(lambda: any(method == "sendChatAction" for method, _ in fake.calls), 15)
+        action = next(params for method, params in fake.calls if method == "sendChatAction")
+        assert action["action"] == "typing" and fake.topics[int(action["message_thread_id"])] == "codex · web-shop"
+        await store.stop_session(session.id, by="test", via=Via.SYSTEM)
+    finally:
+        await bridge.stop()
