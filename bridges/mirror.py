@@ -30,7 +30,7 @@ from tether_tui.events import (
     SessionAdded,
     SessionChanged,
 )
-from tether_tui.models import ApprovalRequest, Decision, SessionState
+from tether_tui.models import ApprovalRequest, Decision, SessionState, Via
 from tether_tui.store import BridgeHealth, SessionStore
 
 log = logging.getLogger(__name__)
@@ -196,7 +196,10 @@ class BridgeMirror:
             text = approval_text(self.markup, request, self._title(request.session_id), decision)
             await self.platform.edit(thread_id, message_id, text, None)
 
-        self.scheduler.submit(Priority.DECISION, edit, key=f"decided:{request.id}", description=f"decision {request.id}")
+        # a person waits to see what someone decided; a request closed because its session
+        # ended can wait behind the output that shows how the session ended
+        priority = Priority.OUTPUT if decision.via is Via.SYSTEM else Priority.DECISION
+        self.scheduler.submit(priority, edit, key=f"decided:{request.id}", description=f"decision {request.id}")
 
     # ----------------------------------------------------------------- output
     def _output(self, event: OutputAppended) -> None:

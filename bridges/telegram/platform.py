@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
@@ -59,6 +59,9 @@ class TelegramPlatform:
         if base_file_url:
             builder = builder.base_file_url(base_file_url)
         self.app = builder.build()
+        # Chat actions bypass the rate limiter: they are cheap for Telegram, but inside PTB's
+        # limiter they would fill the group's bucket and slow every message behind them.
+        self._actions = Bot(token, base_url=base_url or "https://api.telegram.org/bot", request=HTTPXRequest(connect_timeout=10, read_timeout=10))
         self.app.add_handler(CallbackQueryHandler(self._on_button))
         self.app.add_handler(MessageHandler(filters.COMMAND, self._on_command))
         self.app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._on_text))
@@ -68,6 +71,7 @@ class TelegramPlatform:
     async def connect(self) -> None:
         try:
             await self.app.initialize()
+            await self._actions.initialize()
         except BadRequest:
             raise
         except NetworkError as exc:
@@ -82,6 +86,7 @@ class TelegramPlatform:
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+        await self._actions.shutdown()
 
     def _polling_error(self, error: TelegramError) -> None:
         log.warning("Telegram polling: %s", error)
@@ -142,7 +147,7 @@ class TelegramPlatform:
         )
 
     async def typing(self, thread_id: str) -> None:
-        await self.app.bot.send_chat_action(self.chat_id, ChatAction.TYPING, message_thread_id=int(thread_id))
+        await self._actions.send_chat_action(self.chat_id, ChatAction.TYPING, message_thread_id=int(thread_id))
 
     # ----------------------------------------------------------------- updates
     def _checked(self, update: Update, what: str) -> tuple[Inbound, ChatUser, str | None] | None:
