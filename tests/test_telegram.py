@@ -7,8 +7,8 @@ import asyncio
 import json
 import logging
 import os
+import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -383,3 +383,54 @@ async def test_new_starts_a_session_from_chat_and_typing_shows_while_it_works(fa
         await store.stop_session(session.id, by="test", via=Via.SYSTEM)
     finally:
         await bridge.stop()
+
+
+async def test_5xx_and_dropped_connections_mid_run_are_retried_and_nothing_is_lost(fake, tmp_path):
+    store = SessionStore()
+    store.add_session("s1", "agent", directory="/work/x")
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    try:
+        await fake.wait_for(lambda: bridge.threads.thread_of("s1"))
+        fake.fail_next("sendMessage", 500)
+        fake.fail_next("sendMessage", 0)  # the connection drops
+        store.approvals.submit("s1", "Bash", {"command": "make ship"})
+        await fake.wait_for(lambda: store.bridge_health["telegram"][0] == "failing", 15)
+        message = await fake.wait_for(lambda: approval_message(fake), 30)
+        assert "make ship" in message.text
+        await fake.wait_for(lambda: store.bridge_health["telegram"][0] == "connected")
+    finally:
+        await bridge.stop()
+
+
+async def test_auto_approvals_are_announced_in_one_notice_and_final_messages_arrive_whole(fake, tmp_path):
+    from tether_tui.config import ApprovalSettings, Config
+    from tether_tui.models import RuleScope
+
+    store = SessionStore(config=Config(approvals=ApprovalSettings(batch_debounce_seconds=0.5, batch_max_wait_seconds=2)))
+    store.add_session("s1", "agent", directory="/work/x")
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    sweeper = asyncio.create_task(store.approvals.run(0.1))
+    try:
+        await fake.wait_for(lambda: bridge.threads.thread_of("s1"))
+        store.approvals.add_rule(RuleScope.SESSION, 10, by="dev", via=Via.KEYBOARD, session_id="s1")
+        for n in range(5):
+            store.approvals.submit("s1", "Bash", {"command": f"ls {n}"})
+        notice = await fake.wait_for(lambda: next((m for m in fake.bot_messages() if "Auto-approved 5 requests" in m.text), None))
+        assert "ls 4" in notice.text and not approval_message(fake)
+        final = "Done: " + " ".join(f"step{n}" for n in range(600))  # longer than one message
+        await store.on_output("s1", "stdout", final, is_final=True)
+        parts = await fake.wait_for(lambda: [m.text for m in fake.bot_messages() if "step" in m.text and "<pre>" not in m.text] if len([m for m in fake.bot_messages() if "step" in m.text]) >= 2 else None)
+        assert "".join(parts).replace("\n", "") == final.replace("\n", "")
+    finally:
+        sweeper.cancel()
+        await bridge.stop()
+
+
+def test_without_the_extra_constructing_the_bridge_names_it():
+    code = (
+        "import sys; sys.modules['telegram'] = None\n"
+        "from bridges import TelegramBridge\n"
+        "try:\n    TelegramBridge('1:x', -1)\nexcept ImportError as exc:\n    print(exc)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert "pip install 'tether-tui[telegram]'" in result.stdout
