@@ -17,6 +17,7 @@ from bridges.handlers import Handlers
 from bridges.inbound import Inbound
 from bridges.mirror import BridgeMirror
 from bridges.pacing import Budget, Priority, SendScheduler
+from bridges.pairing import Pairing
 from bridges.platform import ChatPlatform, ChatUser
 from bridges.threads import ThreadMap
 from tether_tui.audit import AuditLog
@@ -46,6 +47,8 @@ class ChatBridge:
         store: SessionStore | None,
         start_session: Callable[[str], Awaitable[str]] | None,
         scope: str,
+        require_pairing: bool = False,
+        pairing_code: str | None = None,
     ) -> None:
         self.handlers = handlers or Handlers()
         self.standalone = store is None
@@ -62,6 +65,12 @@ class ChatBridge:
         self.commands = CommandRegistry(store, commands, disabled_commands)
         self.start_session = start_session
         self.threads = ThreadMap(self.data_dir / f"{self.platform_name}-threads.json", scope)
+        self.pairing: Pairing | None = None
+        if require_pairing:
+            self.pairing = Pairing(
+                self.data_dir / f"{self.platform_name}-paired.json", code=pairing_code,
+                on_code=lambda code: self.store.set_pairing_code(self.platform_name, code),
+            )
         self.platform: ChatPlatform | None = None
         self.mirror: BridgeMirror | None = None
         self.inbound: Inbound | None = None
@@ -89,6 +98,7 @@ class ChatBridge:
         self.inbound = Inbound(
             self.mirror, self.commands, allowed_users=self.allowed_users, handlers=self.handlers,
             standalone=self.standalone, start_session=self.start_session, on_choice=self._chose,
+            pairing=self.pairing,
         )
         self._tasks = [
             asyncio.create_task(self.scheduler.run(), name=f"{self.platform_name} sender"),
@@ -96,6 +106,11 @@ class ChatBridge:
         ]
         if self.standalone:
             self._tasks.append(asyncio.create_task(self.store.approvals.run(), name=f"{self.platform_name} timers"))
+
+    @property
+    def pairing_code(self) -> str | None:
+        """The code a chat user writes (``!pair <code>``) to be allowed to act; None without pairing."""
+        return self.pairing.code if self.pairing is not None else None
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -107,6 +122,7 @@ class ChatBridge:
         with contextlib.suppress(Exception):
             await self._disconnect()
         self.store.set_bridge_health(self.platform_name, BridgeHealth.OFF)
+        self.store.set_pairing_code(self.platform_name, None)
         self._stopped.set()
 
     async def wait_until_stopped(self) -> None:

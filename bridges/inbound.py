@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from bridges.handlers import Handlers
 from bridges.mirror import BridgeMirror
 from bridges.pacing import Priority
+from bridges.pairing import Pairing, PairResult
 from bridges.platform import ChatUser
 from bridges.render import details_messages
+from bridges.replies import TEXT_REPLIES_HELP, TextDecision, parse_text_decision
 from tether_tui.approvals import UnknownRequestError
 from tether_tui.commands import CommandRegistry, UnknownCommandError, format_duration
 from tether_tui.models import Via
@@ -22,6 +24,12 @@ log = logging.getLogger(__name__)
 
 TIMER_ACTIONS = {"t": "tool", "s": "all", "f": "dir"}
 BRIDGE_COMMANDS = {"log": "Send this session's kept output as a file", "new": "Start a new session"}
+PAIR_ANSWERS = {
+    PairResult.PAIRED: "Paired: you may act here now.",
+    PairResult.ALREADY: "You are already paired.",
+    PairResult.WRONG: "That is not the code shown in the dashboard.",
+    PairResult.LOCKED: "Too many wrong codes: try again later.",
+}
 
 
 @dataclass
@@ -42,6 +50,7 @@ class Inbound:
         standalone: bool = False,
         start_session: Callable[[str], Awaitable[str]] | None = None,
         on_choice: Callable[[ChatUser, str, str], Awaitable[str]] | None = None,
+        pairing: Pairing | None = None,
     ) -> None:
         self.mirror = mirror
         self.store = mirror.store
@@ -53,16 +62,29 @@ class Inbound:
         self.standalone = standalone
         self.start_session = start_session
         self.on_choice = on_choice
+        self.pairing = pairing
         self.ignored = 0
         self._reason_prompts: OrderedDict[str, str] = OrderedDict()
+        """Prompt message id -> request id, for a reason given as a reply to the prompt."""
+        self._awaiting_reason: OrderedDict[tuple[str, str], str] = OrderedDict()
+        """(thread id, user id) -> request id, for a reason given as the next message."""
 
     # ----------------------------------------------------------------- who may act
     def authorized(self, user: ChatUser, what: str) -> bool:
-        if user.id in self.allowed_users:
+        if user.id in self.allowed_users or (self.pairing is not None and user.id in self.pairing.paired):
             return True
         self.ignored += 1
-        log.warning("%s: ignored %s from %s (%s): not in allowed_user_ids", self.mirror.platform.name, what, user.name, user.id)
+        why = "not in allowed_user_ids" + (" and not paired" if self.pairing is not None else "")
+        log.warning("%s: ignored %s from %s (%s): %s", self.mirror.platform.name, what, user.name, user.id, why)
         return False
+
+    def pair(self, user: ChatUser, code: str) -> str:
+        if self.pairing is None:
+            return "Pairing is switched off here."
+        result = self.pairing.attempt(user.id, code)
+        # the code itself never reaches the log
+        log.warning("%s: pairing attempt by %s (%s): %s", self.mirror.platform.name, user.name, user.id, result.value)
+        return PAIR_ANSWERS[result]
 
     def foreign_chat(self, chat: str, what: str) -> None:
         self.ignored += 1
@@ -100,9 +122,12 @@ class Inbound:
         if action == "r":
             thread_id = self.mirror.thread_of(request.session_id)
             if thread_id is not None:
-                prompt = f"💬 Reply to this message with the reason for denying {self.markup.bold(request.tool_name)}."
+                prompt = f"💬 {self.markup.escape(user.name)}, your next message here is the reason for denying {self.markup.bold(request.tool_name)}."
                 self._send(thread_id, prompt, Priority.REPLY, remember_for=request.id)
-            return "Reply with the reason."
+                self._awaiting_reason[(thread_id, user.id)] = request.id
+                while len(self._awaiting_reason) > 500:
+                    self._awaiting_reason.popitem(last=False)
+            return "Write the reason in the thread."
         if action in TIMER_ACTIONS:
             result = self.store.approvals.allow_with_timer(
                 request.id, TIMER_ACTIONS[action], self.mirror.timer_minutes, by=user.name, via=self.via
@@ -135,12 +160,17 @@ class Inbound:
         if not self.authorized(user, "a message"):
             return None
         request_id = self._reason_prompts.get(reply_to) if reply_to else None
+        request_id = self._awaiting_reason.pop((thread_id, user.id), None) or request_id
         if request_id is not None:
             result = self.store.approvals.decide(request_id, False, by=user.name, via=self.via, reason=text.strip())
             return None if result.accepted else self.markup.escape(f"Already {result.decision.describe()}")
         session_id = self.mirror.session_of(thread_id)
         if session_id is None:
             return None
+        decision = parse_text_decision(text)
+        waiting = self.store.approvals.pending(session_id) if decision is not None else []
+        if decision is not None and waiting:
+            return self.markup.escape(self._decide_in_words(user, waiting[0].id, decision))
         if self.standalone:
             await self.handlers.call("on_input", thread_id=thread_id, text=text, username=user.name)
             return None
@@ -150,18 +180,35 @@ class Inbound:
             return self.markup.escape(str(exc))
         return None
 
+    def _decide_in_words(self, user: ChatUser, request_id: str, decision: TextDecision) -> str:
+        """Decide the session's oldest waiting request as the message says; the answer to show."""
+        request = self.store.approvals.get(request_id)
+        if decision.timer == "tool" and (decision.tool or "").lower() != request.tool_name.lower():
+            return f"The waiting request is for {request.tool_name}: write allow {request.tool_name} to allow it for {self.mirror.timer_minutes} min."
+        if decision.timer == "dir" and not request.directory:
+            return f"This {request.tool_name} request has no folder: write allow, or allow all for the session."
+        if decision.timer is not None:
+            result = self.store.approvals.allow_with_timer(request.id, decision.timer, self.mirror.timer_minutes, by=user.name, via=self.via)
+        else:
+            result = self.store.approvals.decide(request.id, decision.allow, by=user.name, via=self.via, reason=decision.reason)
+        if not result.accepted:
+            return f"Already {result.decision.describe()}"
+        return f"{request.tool_name}: {result.decision.describe(sentence=False)}"
+
     # ----------------------------------------------------------------- commands
     def descriptions(self) -> dict[str, str]:
         return {**self.commands.descriptions(), **BRIDGE_COMMANDS}
 
     async def command(self, user: ChatUser, thread_id: str | None, name: str, args: str) -> Reply | None:
+        if name.lower() == "pair":
+            return Reply(self.markup.escape(self.pair(user, args)))
         if not self.authorized(user, f"/{name}"):
             return None
         name = name.lower()
         session_id = self.mirror.session_of(thread_id) if thread_id else None
         if name == "help":
             lines = [f"/{n} — {d}" for n, d in self.descriptions().items()]
-            return Reply(self.markup.escape("Commands:\n" + "\n".join(lines)))
+            return Reply(self.markup.escape("Commands:\n" + "\n".join(lines) + f"\n\nApprovals: the buttons. {TEXT_REPLIES_HELP}"))
         if name == "timers":
             return self._timers()
         if name == "log":

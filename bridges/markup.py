@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import Protocol
 
 
@@ -20,6 +21,10 @@ class Markup(Protocol):
         """A preformatted block of already raw (unescaped) text."""
         ...
 
+    def markdown(self, text: str) -> str:
+        """An agent's Markdown (one chunk from :func:`chunk_markdown`) in this markup."""
+        ...
+
 
 class TelegramHtml:
     limit = 4096
@@ -35,6 +40,62 @@ class TelegramHtml:
 
     def pre(self, text: str) -> str:
         return f"<pre>{self.escape(text)}</pre>"
+
+    def markdown(self, text: str) -> str:
+        return self.escape(text)
+
+
+FENCE_BREAK = "`\u200b``"
+"""Three backticks inside a code block, broken so they cannot close it."""
+
+
+class SlackMrkdwn:
+    """Slack's mrkdwn. 3,000 characters is the most a section block holds; approval messages
+    are sections (they carry buttons), so every message keeps to it."""
+
+    limit = 3000
+
+    def escape(self, text: str) -> str:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    def bold(self, text: str) -> str:
+        return f"*{self.escape(text).replace('*', '∗')}*"
+
+    def code(self, text: str) -> str:
+        return f"`{self.escape(text).replace('`', 'ˋ')}`"
+
+    def pre(self, text: str) -> str:
+        return f"```\n{self.escape(text).replace('```', FENCE_BREAK)}\n```"
+
+    def markdown(self, text: str) -> str:
+        from slackify_markdown import slackify_markdown
+
+        return slackify_markdown(text).rstrip("\n")
+
+
+DISCORD_SPECIALS = re.compile(r"([\\*_~`|>\[\]])")
+DISCORD_LINE_START = re.compile(r"^([#-])", re.MULTILINE)
+
+
+class DiscordMarkdown:
+    """Discord renders Markdown itself; mentions are switched off when sending."""
+
+    limit = 2000
+
+    def escape(self, text: str) -> str:
+        return DISCORD_LINE_START.sub(r"\\\1", DISCORD_SPECIALS.sub(r"\\\1", text))
+
+    def bold(self, text: str) -> str:
+        return f"**{self.escape(text)}**"
+
+    def code(self, text: str) -> str:
+        return f"`{text.replace('`', 'ˋ')}`"
+
+    def pre(self, text: str) -> str:
+        return f"```\n{text.replace('```', FENCE_BREAK)}\n```"
+
+    def markdown(self, text: str) -> str:
+        return text
 
 
 def split_long_line(line: str, width: int) -> list[str]:
@@ -75,3 +136,44 @@ def newest_that_fit(lines: list[str], budget: int) -> list[str]:
         size += extra
     kept.reverse()
     return kept
+
+
+FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+
+
+def _closes(line: str, fence: str) -> bool:
+    stripped = line.strip()
+    return len(stripped) >= len(fence) and set(stripped) == {fence[0]}
+
+
+def chunk_markdown(text: str, budget: int) -> list[str]:
+    """Cut Markdown into pieces of at most ``budget`` characters at line ends. A code block cut
+    in two is closed at the end of one piece and opened again (same language) in the next, so
+    every piece renders on its own."""
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    opener: str | None = None  # the opening line of the code block we are in
+    fence = ""
+    for line in text.split("\n"):
+        reserve = len(opener) + len(fence) + 2 if opener else 2 * 24
+        for part in split_long_line(line, max(8, budget - reserve)):
+            match = FENCE.match(part)
+            if opener is None:
+                closing = len(match.group(1)[:20]) + 1 if match else 0
+            else:
+                closing = 0 if _closes(part, fence) else len(fence) + 1
+            if current and size + 1 + len(part) + closing > budget:
+                pieces.append("\n".join(current) + (f"\n{fence}" if opener else ""))
+                current = [opener] if opener else []
+                size = len(opener) if opener else 0
+            size += len(part) + (1 if current else 0)
+            current.append(part)
+            if opener is None and match:
+                fence = match.group(1)[:20]
+                opener = fence + part.strip()[len(match.group(1)):][:20]
+            elif opener is not None and _closes(part, fence):
+                opener = None
+    if current:
+        pieces.append("\n".join(current) + (f"\n{fence}" if opener else ""))
+    return [piece for piece in pieces if piece.strip()]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridges.callbacks import CallbackCodec
-from bridges.markup import chunk_lines, newest_that_fit
+from bridges.markup import chunk_markdown, newest_that_fit
 from bridges.pacing import Priority, SendScheduler
 from bridges.platform import ChatPlatform
 from bridges.render import STATE_NOTICES, approval_buttons, approval_text, state_notice
@@ -222,8 +222,8 @@ class BridgeMirror:
             )
 
     def _send_whole(self, session_id: str, lines: list[str]) -> None:
-        for chunk in chunk_lines(lines, self.markup.limit - 64):
-            text = self.markup.escape("\n".join(chunk))
+        for chunk in chunk_markdown("\n".join(lines), self.markup.limit - 64):
+            text = self.markup.markdown(chunk)
 
             async def send(text: str = text) -> None:
                 thread_id = await self.ensure_thread(session_id)

@@ -15,7 +15,8 @@ ICONS = {Outcome.ALLOW: "✅", Outcome.DENY: "❌", Outcome.DEFER: "↩️"}
 
 
 def approval_text(markup: Markup, request: ApprovalRequest, session_title: str, decision: Decision | None = None) -> str:
-    summary = request.summary if len(request.summary) <= SUMMARY_LIMIT else request.summary[: SUMMARY_LIMIT - 1] + "…"
+    limit = min(SUMMARY_LIMIT, markup.limit - 400)  # room for the title, folder and decision lines
+    summary = request.summary if len(request.summary) <= limit else request.summary[: limit - 1] + "…"
     lines = [
         f"🔐 {markup.bold(request.tool_name)} · {markup.escape(session_title)}",
         markup.pre(summary),

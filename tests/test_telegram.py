@@ -222,7 +222,7 @@ async def test_deny_with_reason_by_replying_and_input_and_commands(fake, demo):
     message = await fake.wait_for(lambda: approval_message(fake))
     thread = message.thread_id
     fake.push_callback(message.message_id, button(message, "💬"), user=ALICE)
-    prompt = await fake.wait_for(lambda: next((m for m in fake.bot_messages(thread) if "Reply to this message" in m.text), None))
+    prompt = await fake.wait_for(lambda: next((m for m in fake.bot_messages(thread) if "your next message here is the reason" in m.text), None))
     fake.push_text("run only the date tests", thread_id=thread, user=ALICE, reply_to=prompt.message_id)
     await fake.wait_for(lambda: "denied by alice via Telegram" in fake.messages[message.message_id].text)
     assert "run only the date tests" in fake.messages[message.message_id].text

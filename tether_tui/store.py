@@ -72,6 +72,8 @@ class SessionStore:
         self._controllers: dict[str, SessionController] = {}
         self._stopping: set[str] = set()
         self.bridge_health: dict[str, tuple[str, str | None]] = {}
+        self.pairing_codes: dict[str, str] = {}
+        """Per bridge, the code a chat user writes to pair (shown in the dashboard only)."""
         self._refresh_bridge_config()
 
     # ----------------------------------------------------------------- sessions
@@ -251,6 +253,14 @@ class SessionStore:
         if self.bridge_health.get(name) == (health, detail):
             return
         self.bridge_health[name] = (health, detail)
+        self.bus.publish(BridgeHealthChanged(name, health, detail))
+
+    def set_pairing_code(self, name: str, code: str | None) -> None:
+        if code is None:
+            self.pairing_codes.pop(name, None)
+        else:
+            self.pairing_codes[name] = code
+        health, detail = self.bridge_health.get(name, (BridgeHealth.NOT_CONFIGURED, None))
         self.bus.publish(BridgeHealthChanged(name, health, detail))
 
     # ----------------------------------------------------------------- RunnerEvents

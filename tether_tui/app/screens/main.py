@@ -125,6 +125,7 @@ class MainScreen(Screen[None]):
         bar = self.query_one(StatusBar)
         bar.pending = len(store.approvals.pending())
         bar.bridges = dict(store.bridge_health)
+        bar.pairing = dict(store.pairing_codes)
         bar.config_error = store.config_error
         self.query_one(ApprovalQueue).set_class(bar.pending > 0, "-has-pending")
 

@@ -22,6 +22,7 @@ class StatusBar(Static):
     pending: reactive[int] = reactive(0)
     bridges: reactive[dict[str, tuple[str, str | None]]] = reactive(dict, always_update=True)
     config_error: reactive[str | None] = reactive(None)
+    pairing: reactive[dict[str, str]] = reactive(dict, always_update=True)
 
     def render(self) -> Text:
         wide = self.size.width >= 120
@@ -37,6 +38,9 @@ class StatusBar(Static):
                 text.append("  ")
             text.append(f"{LABELS.get(name, name)} ")
             text.append(f"{icon} {health}" if wide else icon, style=style)
+            code = self.pairing.get(name)
+            if code:
+                text.append(f" pair: {code}" if wide else f" {code}", style="bold cyan")
         if self.config_error:
             text.append("  │ ", style="dim")
             text.append("config error" if not wide else f"config error: {self.config_error}", style="bold red")

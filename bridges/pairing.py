@@ -1,0 +1,116 @@
+"""Pairing: a one-time code, shown only in the dashboard, that authorizes the chat user who
+writes it. Codes are compared in constant time; a user who gets it wrong a few times is locked
+out for a while, and too many wrong guesses from anyone replace the code. Each use replaces it.
+Paired users are kept (0600) so a restart does not ask again."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+
+from tether_tui.paths import write_private_atomic
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+"""Wrong codes one user may send before the lockout."""
+LOCKOUT_SECONDS = 15 * 60
+MAX_WRONG_PER_CODE = 10
+"""Wrong guesses (from anyone) after which the code is replaced."""
+
+
+class PairResult(Enum):
+    PAIRED = "paired"
+    ALREADY = "already paired"
+    WRONG = "wrong code"
+    LOCKED = "locked out"
+
+
+def new_code() -> str:
+    digits = f"{secrets.randbelow(10**8):08d}"
+    return f"{digits[:4]}-{digits[4:]}"
+
+
+def _normal(code: str) -> bytes:
+    return "".join(ch for ch in code if ch.isalnum()).lower().encode()
+
+
+class Pairing:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        code: str | None = None,
+        on_code: Callable[[str], None] = lambda _code: None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = path
+        self._on_code = on_code
+        self._clock = clock
+        self._failures: dict[str, int] = {}
+        self._locked_until: dict[str, float] = {}
+        self._wrong_for_code = 0
+        self.paired: set[str] = self._load()
+        self.code = code or new_code()
+        on_code(self.code)
+
+    def _load(self) -> set[str]:
+        try:
+            data = json.loads(self.path.read_text())
+            return {str(user) for user in data.get("paired", [])}
+        except FileNotFoundError:
+            return set()
+        except (OSError, ValueError, AttributeError) as exc:
+            log.error("Could not read paired users from %s (%s); nobody is paired", self.path, exc)
+            return set()
+
+    def _save(self) -> None:
+        write_private_atomic(self.path, json.dumps({"paired": sorted(self.paired)}, indent=2) + "\n")
+
+    def _rotate(self) -> None:
+        self.code = new_code()
+        self._wrong_for_code = 0
+        self._on_code(self.code)
+
+    def locked(self, user_id: str) -> bool:
+        until = self._locked_until.get(user_id)
+        if until is None:
+            return False
+        if self._clock() >= until:
+            del self._locked_until[user_id]
+            self._failures.pop(user_id, None)
+            return False
+        return True
+
+    def attempt(self, user_id: str, guess: str) -> PairResult:
+        if user_id in self.paired:
+            return PairResult.ALREADY
+        if self.locked(user_id):
+            return PairResult.LOCKED
+        if hmac.compare_digest(_normal(guess), _normal(self.code)):
+            self.paired.add(user_id)
+            self._failures.pop(user_id, None)
+            self._save()
+            self._rotate()
+            return PairResult.PAIRED
+        self._failures[user_id] = self._failures.get(user_id, 0) + 1
+        self._wrong_for_code += 1
+        if self._wrong_for_code >= MAX_WRONG_PER_CODE:
+            self._rotate()
+        if self._failures[user_id] >= MAX_ATTEMPTS:
+            self._locked_until[user_id] = self._clock() + LOCKOUT_SECONDS
+            return PairResult.LOCKED
+        return PairResult.WRONG
+
+    def unpair(self, user_id: str) -> bool:
+        if user_id not in self.paired:
+            return False
+        self.paired.discard(user_id)
+        self._save()
+        return True

@@ -1,0 +1,116 @@
+"""Platform-free pieces of the bridges: approvals in words, pairing codes, Markdown chunking."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bridges.markup import DiscordMarkdown, SlackMrkdwn, chunk_markdown
+from bridges.pairing import LOCKOUT_SECONDS, MAX_WRONG_PER_CODE, Pairing, PairResult
+from bridges.replies import TextDecision, parse_text_decision
+
+
+def test_text_decisions():
+    assert parse_text_decision("allow") == TextDecision(True)
+    assert parse_text_decision("Approve.") == TextDecision(True)
+    assert parse_text_decision("deny") == TextDecision(False)
+    assert parse_text_decision("deny: use the staging db") == TextDecision(False, reason="use the staging db")
+    assert parse_text_decision("Deny - not on main\nplease") == TextDecision(False, reason="not on main\nplease")
+    assert parse_text_decision("allow all") == TextDecision(True, timer="all")
+    assert parse_text_decision("allow dir") == TextDecision(True, timer="dir")
+    assert parse_text_decision("allow folder") == TextDecision(True, timer="dir")
+    assert parse_text_decision("allow Bash") == TextDecision(True, timer="tool", tool="Bash")
+    for not_a_decision in ("", "allowed", "please allow it now", "deny:", "run the tests", "yes"):
+        assert parse_text_decision(not_a_decision) is None, not_a_decision
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_pairing_one_time_code_lockout_and_persistence(tmp_path):
+    shown: list[str] = []
+    clock = Clock()
+    path = tmp_path / "paired.json"
+    pairing = Pairing(path, on_code=shown.append, clock=clock)
+    first = pairing.code
+    assert shown == [first] and len(first) == 9
+    assert pairing.attempt("u1", "0000-0000" if first != "0000-0000" else "1111-1111") is PairResult.WRONG
+    assert pairing.attempt("u1", first.replace("-", " ")) is PairResult.PAIRED
+    assert "u1" in pairing.paired and pairing.code != first and shown[-1] == pairing.code
+    assert pairing.attempt("u2", first) is PairResult.WRONG  # used once: gone
+    assert pairing.attempt("u1", "anything") is PairResult.ALREADY
+    assert json.loads(path.read_text()) == {"paired": ["u1"]}
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+    # three wrong codes lock a user out, even from the right one, until the lockout ends
+    assert pairing.attempt("u3", "1") is PairResult.WRONG
+    assert pairing.attempt("u3", "2") is PairResult.WRONG
+    assert pairing.attempt("u3", "3") is PairResult.LOCKED
+    assert pairing.attempt("u3", pairing.code) is PairResult.LOCKED
+    clock.now += LOCKOUT_SECONDS + 1
+    assert pairing.attempt("u3", pairing.code) is PairResult.PAIRED
+
+    # many wrong guesses from many users replace the code
+    code = pairing.code
+    for index in range(MAX_WRONG_PER_CODE):
+        pairing.attempt(f"guesser{index}", "9")
+    assert pairing.code != code
+
+    assert Pairing(path, code="1234-5678").paired == {"u1", "u3"}
+    path.write_text("{not json")
+    assert Pairing(path).paired == set()
+
+
+def test_given_pairing_code_is_replaced_after_use(tmp_path):
+    pairing = Pairing(tmp_path / "p.json", code="4242-4242")
+    assert pairing.attempt("u", "42424242") is PairResult.PAIRED
+    assert pairing.code != "4242-4242"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.text(alphabet="abc xyz`~", max_size=150), st.sampled_from(["```", "```python", "~~~", "````"])),
+        max_size=60,
+    ),
+    st.integers(min_value=40, max_value=400),
+)
+def test_markdown_chunks_fit_and_every_code_block_is_closed(lines, budget):
+    text = "\n".join(lines)
+    chunks = chunk_markdown(text, budget)
+    for chunk in chunks:
+        assert len(chunk) <= budget
+        assert _fences_balanced(chunk), chunk
+    if text.strip():
+        kept = "".join(line for chunk in chunks for line in chunk.split("\n"))
+        assert all(c in kept for c in text if not c.isspace())
+
+
+def _fences_balanced(chunk: str) -> bool:
+    fence = None
+    for line in chunk.split("\n"):
+        stripped = line.strip()
+        if fence is None and (stripped.startswith("```") or stripped.startswith("~~~")):
+            fence = stripped[0] * (len(stripped) - len(stripped.lstrip(stripped[0])))
+        elif fence is not None and len(stripped) >= len(fence) and set(stripped) == {fence[0]}:
+            fence = None
+    return fence is None
+
+
+def test_platform_markups_escape_what_they_must():
+    slack = SlackMrkdwn()
+    assert slack.escape("a < b && c > d") == "a &lt; b &amp;&amp; c &gt; d"
+    assert slack.pre("x ``` y") == "```\nx `\u200b`` y\n```"
+    assert slack.markdown("**bold** [site](https://example.com)") == "*bold* <https://example.com|site>"
+    discord = DiscordMarkdown()
+    assert discord.escape("*not bold* __x__ `y`") == r"\*not bold\* \_\_x\_\_ \`y\`"
+    assert discord.escape("# not a heading") == r"\# not a heading"
+    assert discord.pre("code ``` inside") == "```\ncode `\u200b`` inside\n```"
