@@ -1,11 +1,13 @@
 """Chat bridges (Telegram, Slack, Discord) on a shared base.
 
-``from bridges import TelegramBridge, Handlers, CommandDef`` loads no chat library; a platform's
-library is imported when its bridge is constructed (an ImportError then names the extra).
+``from bridges import TelegramBridge, SlackBridge, DiscordBridge, Handlers, CommandDef`` loads no
+chat library; a platform's library is imported when its bridge is constructed (an ImportError
+then names the extra).
 """
 
 from bridges.handlers import Handlers
+from bridges.slack import SlackBridge
 from bridges.telegram import TelegramBridge
 from tether_tui.commands import CommandDef
 
-__all__ = ["CommandDef", "Handlers", "TelegramBridge"]
+__all__ = ["CommandDef", "Handlers", "SlackBridge", "TelegramBridge"]

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from bridges.handlers import Handlers
 from bridges.inbound import Inbound
 from bridges.mirror import BridgeMirror
-from bridges.pacing import Budget, Priority, SendScheduler
+from bridges.pacing import Budget, Priority, SendScheduler, Unreachable
 from bridges.pairing import Pairing
 from bridges.platform import ChatPlatform, ChatUser
 from bridges.threads import ThreadMap
@@ -80,17 +80,29 @@ class ChatBridge:
         self._choices: dict[str, tuple[str, list[str]]] = {}
 
     # ----------------------------------------------------------------- to implement per platform
-    async def _connect(self) -> ChatPlatform:
-        raise NotImplementedError
-
-    async def _disconnect(self) -> None:
+    def _make_platform(self) -> ChatPlatform:
+        """The platform module's object, not yet connected (its library is imported here)."""
         raise NotImplementedError
 
     # ----------------------------------------------------------------- lifecycle
     async def start(self) -> None:
+        """Connect (retrying with backoff while the platform is unreachable) and start
+        mirroring. A refused token raises."""
         self._stopped.clear()
         self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTING)
-        self.platform = await self._connect()
+        platform = self._make_platform()
+        delay = 1.0
+        while True:
+            try:
+                await platform.connect()
+                break
+            except Unreachable as exc:
+                self.store.set_bridge_health(self.platform_name, BridgeHealth.FAILING, str(exc))
+                log.warning("%s unreachable (%s); retrying in %.0f s", self.platform_name, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(60.0, delay * 2)
+        self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED)
+        self.platform = platform
         self.mirror = BridgeMirror(
             self.store, self.platform, self.scheduler, self.threads,
             timer_minutes=self.timer_minutes, on_decision=self._decided if self.standalone else None,
@@ -108,6 +120,11 @@ class ChatBridge:
             self._tasks.append(asyncio.create_task(self.store.approvals.run(), name=f"{self.platform_name} timers"))
 
     @property
+    def ignored_updates(self) -> int:
+        """Updates ignored because of who sent them or where (strangers, other chats)."""
+        return self.inbound.ignored if self.inbound else 0
+
+    @property
     def pairing_code(self) -> str | None:
         """The code a chat user writes (``!pair <code>``) to be allowed to act; None without pairing."""
         return self.pairing.code if self.pairing is not None else None
@@ -119,8 +136,11 @@ class ChatBridge:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
-        with contextlib.suppress(Exception):
-            await self._disconnect()
+        if self.platform is not None:
+            try:
+                await self.platform.disconnect()
+            except Exception:
+                log.exception("%s did not disconnect cleanly", self.platform_name)
         self.store.set_bridge_health(self.platform_name, BridgeHealth.OFF)
         self.store.set_pairing_code(self.platform_name, None)
         self._stopped.set()

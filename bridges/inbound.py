@@ -148,15 +148,23 @@ class Inbound:
 
         self.mirror.scheduler.submit(priority, send, description="reply")
 
-    def reply_in(self, thread_id: str, reply: Reply) -> None:
+    def reply_in(self, thread_id: str | None, reply: Reply) -> None:
+        """Queue ``reply`` in a thread (None: the channel or group itself)."""
+
         async def send() -> None:
             await self.mirror.platform.send(thread_id, reply.text, reply.buttons)
 
         self.mirror.scheduler.submit(Priority.REPLY, send, description="command reply")
 
     # ----------------------------------------------------------------- text
-    async def text(self, user: ChatUser, thread_id: str, text: str, reply_to: str | None) -> str | None:
-        """A message in a thread: a reason for a denial, or input for the session."""
+    async def text(self, user: ChatUser, thread_id: str, text: str, reply_to: str | None) -> None:
+        """A message in a thread: a reason for a denial, a decision in words, or input for the
+        session. Anything to say back is queued in the thread."""
+        answer = await self._text(user, thread_id, text, reply_to)
+        if answer:
+            self.reply_in(thread_id, Reply(answer))
+
+    async def _text(self, user: ChatUser, thread_id: str, text: str, reply_to: str | None) -> str | None:
         if not self.authorized(user, "a message"):
             return None
         request_id = self._reason_prompts.get(reply_to) if reply_to else None

@@ -23,10 +23,17 @@ class ChatPlatform(Protocol):
     via: Via
     markup: Markup
 
+    async def connect(self) -> None:
+        """Log in and start receiving updates. Raises bridges.pacing.Unreachable to be retried."""
+        ...
+
+    async def disconnect(self) -> None: ...
+
     async def create_thread(self, title: str) -> str: ...
 
-    async def send(self, thread_id: str, text: str, buttons: Buttons | None = None) -> str:
-        """Send a message; returns its id. Raises bridges.pacing.RetryLater / Unreachable."""
+    async def send(self, thread_id: str | None, text: str, buttons: Buttons | None = None) -> str:
+        """Send a message to a thread (None: the channel or group itself); returns its id.
+        Raises bridges.pacing.RetryLater / Unreachable."""
         ...
 
     async def edit(self, thread_id: str, message_id: str, text: str, buttons: Buttons | None = None) -> None: ...

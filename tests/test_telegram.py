@@ -369,7 +369,7 @@ async def test_new_starts_a_session_from_chat_and_typing_shows_while_it_works(fa
     launcher = SessionLauncher(store)
 
     async def start_session(choice: str) -> str:
-        return await launcher.start_demo(int(choice) - 1 if choice.isdigit() else 0, speed=20)
+        return await launcher.start_demo(int(choice) - 1 if choice.isdigit() else 0, speed=2)
 
     bridge = await started(make_bridge(fake, tmp_path, store, start_session=start_session))
     try:
@@ -377,6 +377,9 @@ async def test_new_starts_a_session_from_chat_and_typing_shows_while_it_works(fa
         await fake.wait_for(lambda: any("Started codex · web-shop" in m.text for m in fake.bot_messages()))
         (session,) = store.sessions()
         await fake.wait_for(lambda: "codex · web-shop" in fake.topics.values())
+        # the agent asks first; once allowed (for the session) it works, and the topic shows it typing
+        (request,) = await fake.wait_for(lambda: store.approvals.pending(session.id))
+        store.approvals.allow_with_timer(request.id, "all", 10, by="test", via=Via.KEYBOARD)
         await fake.wait_for(lambda: any(method == "sendChatAction" for method, _ in fake.calls), 15)
         action = next(params for method, params in fake.calls if method == "sendChatAction")
         assert action["action"] == "typing" and fake.topics[int(action["message_thread_id"])] == "codex · web-shop"

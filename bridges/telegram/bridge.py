@@ -5,24 +5,16 @@ Only this module's constructor reaches for python-telegram-bot, so ``import brid
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bridges.base import ChatBridge
 from bridges.handlers import Handlers
-from bridges.pacing import Budget, Unreachable
+from bridges.pacing import Budget
 from bridges.platform import ChatPlatform
 from tether_tui.commands import CommandDef
-from tether_tui.store import BridgeHealth, SessionStore
-
-if TYPE_CHECKING:
-    from bridges.telegram.platform import TelegramPlatform
-
-log = logging.getLogger(__name__)
+from tether_tui.store import SessionStore
 
 EXTRA_HINT = "TelegramBridge needs python-telegram-bot: pip install 'tether-tui[telegram]'"
 
@@ -72,37 +64,15 @@ class TelegramBridge(ChatBridge):
         self.base_url = base_url or os.environ.get("TETHER_TUI_TELEGRAM_API_URL") or None
         self.base_file_url = base_file_url or os.environ.get("TETHER_TUI_TELEGRAM_FILE_URL") or None
         self.poll_timeout = poll_timeout
-        self._platform: TelegramPlatform | None = None
 
     def __repr__(self) -> str:
         return f"TelegramBridge(forum_group_id={self.forum_group_id})"
 
-    async def _connect(self) -> ChatPlatform:
+    def _make_platform(self) -> ChatPlatform:
         from bridges.telegram.platform import TelegramPlatform
 
-        platform = TelegramPlatform(
+        return TelegramPlatform(
             self.token, self.forum_group_id,
             base_url=self.base_url, base_file_url=self.base_file_url, poll_timeout=self.poll_timeout,
             inbound=lambda: self.inbound,
         )
-        delay = 1.0
-        while True:
-            try:
-                await platform.connect()
-                break
-            except Unreachable as exc:
-                self.store.set_bridge_health(self.platform_name, BridgeHealth.FAILING, str(exc))
-                log.warning("Telegram unreachable (%s); retrying in %.0f s", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(60.0, delay * 2)
-        self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED)
-        self._platform = platform
-        return platform
-
-    async def _disconnect(self) -> None:
-        if self._platform is not None:
-            await self._platform.disconnect()
-
-    @property
-    def ignored_updates(self) -> int:
-        return self.inbound.ignored if self.inbound else 0

@@ -11,12 +11,20 @@ from typing import TYPE_CHECKING
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 from telegram.request import HTTPXRequest
 
 from bridges.markup import TelegramHtml
 from bridges.pacing import RetryLater, Unreachable
 from bridges.platform import Buttons, ChatUser
+from bridges.textcommands import parse_text_command
 from tether_tui.models import Via
 
 if TYPE_CHECKING:
@@ -25,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _seconds(value: int | float | timedelta) -> float:
+def _seconds(value: float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -115,10 +123,10 @@ class TelegramPlatform:
         topic = await self._call(self.app.bot.create_forum_topic(self.chat_id, name=title))
         return str(topic.message_thread_id)
 
-    async def send(self, thread_id: str, text: str, buttons: Buttons | None = None) -> str:
+    async def send(self, thread_id: str | None, text: str, buttons: Buttons | None = None) -> str:
         message = await self._call(
             self.app.bot.send_message(
-                self.chat_id, text, message_thread_id=int(thread_id), parse_mode=ParseMode.HTML,
+                self.chat_id, text, message_thread_id=int(thread_id) if thread_id is not None else None, parse_mode=ParseMode.HTML,
                 reply_markup=self._keyboard(buttons), disable_web_page_preview=True,
             )
         )
@@ -185,9 +193,7 @@ class TelegramPlatform:
         if thread is None:
             return
         reply_to = message.reply_to_message
-        answer = await inbound.text(user, thread, message.text, str(reply_to.message_id) if reply_to else None)
-        if answer:
-            await self.send(thread, answer)
+        await inbound.text(user, thread, message.text, str(reply_to.message_id) if reply_to else None)
 
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         checked = self._checked(update, "a command")
@@ -195,11 +201,7 @@ class TelegramPlatform:
         if checked is None or message is None or not message.text:
             return
         inbound, user, thread = checked
-        head, _, args = message.text.partition(" ")
-        name = head[1:].split("@", 1)[0]
-        reply = await inbound.command(user, thread, name, args.strip())
+        command = parse_text_command(message.text)
+        reply = await inbound.command(user, thread, *command) if command is not None else None
         if reply is not None:
-            if thread is None:
-                await self._call(self.app.bot.send_message(self.chat_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=self._keyboard(reply.buttons)))
-            else:
-                inbound.reply_in(thread, reply)
+            inbound.reply_in(thread, reply)

@@ -1,0 +1,3 @@
+from bridges.slack.bridge import SlackBridge
+
+__all__ = ["SlackBridge"]

@@ -1,0 +1,244 @@
+"""slack-bolt wiring: Socket Mode in, Web API out. A session is a parent message in the channel
+and a thread under it; approvals are Block Kit sections with button rows. Slack has no typing
+indicator for bots in channels, so ``typing`` does nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bridges.inbound import Inbound, Reply
+from bridges.markup import SlackMrkdwn
+from bridges.pacing import RetryLater, Unreachable
+from bridges.platform import Buttons, ChatUser
+from bridges.textcommands import parse_text_command
+from tether_tui.models import Via
+
+log = logging.getLogger(__name__)
+
+SECTION_LIMIT = 3000
+BUTTON_TEXT_LIMIT = 75
+ACTION_PREFIX = "tether-"
+CONNECT_TIMEOUT = 30.0
+
+
+class SlackPlatform:
+    name = "slack"
+    via = Via.SLACK
+    markup = SlackMrkdwn()
+
+    def __init__(
+        self,
+        bot_token: str,
+        app_token: str,
+        channel_id: str,
+        *,
+        api_url: str | None,
+        slash_command: str,
+        inbound: Callable[[], Inbound | None],
+    ) -> None:
+        self.channel_id = channel_id
+        self.slash_command = slash_command
+        self._inbound = inbound
+        self._names: dict[str, str] = {}
+        self.client = AsyncWebClient(
+            token=bot_token,
+            base_url=api_url or AsyncWebClient.BASE_URL,
+            timeout=30,
+            # one quick retry inside the client; longer waits go back to the bridge's scheduler
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(max_retry_count=2),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=1),
+                AsyncServerErrorRetryHandler(max_retry_count=1),
+            ],
+        )
+        self.app = AsyncApp(client=self.client, request_verification_enabled=False)
+        self.app.action(re.compile(f"^{ACTION_PREFIX}"))(self._on_button)
+        self.app.event("message")(self._on_message)
+        self.app.command(slash_command)(self._on_slash_command)
+        self.app.error(self._on_error)
+        self.handler = AsyncSocketModeHandler(self.app, app_token)
+        self.bot_user_id: str | None = None
+
+    # ----------------------------------------------------------------- lifecycle
+    async def connect(self) -> None:
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError:
+            raise  # a refused token: retrying will not help
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise Unreachable(f"Slack API: {exc}") from None
+        self.bot_user_id = auth.get("user_id")
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                await self.handler.connect_async()
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            await self.handler.close_async()
+            raise Unreachable(f"Slack Socket Mode: {exc}") from None
+
+    async def disconnect(self) -> None:
+        await self.handler.close_async()
+        session = getattr(self.client, "session", None)
+        if session is not None and not session.closed:
+            await session.close()
+
+    async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("Slack event failed: %s", error, exc_info=error)
+
+    # ----------------------------------------------------------------- calls
+    async def _call(self, method: str, **params: Any) -> dict[str, Any]:
+        try:
+            response = await self.client.api_call(method, json=params)
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:
+                retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after") or 1
+                raise RetryLater(float(retry_after)) from None
+            error = exc.response.get("error")
+            if error in ("message_not_found", "thread_not_found"):
+                raise LookupError(error) from None
+            raise
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise Unreachable(f"Slack API: {exc}") from None
+        return response.data if isinstance(response.data, dict) else {}
+
+    def _blocks(self, text: str, buttons: Buttons | None) -> list[dict[str, Any]] | None:
+        if len(text) > SECTION_LIMIT:
+            return None  # a long plain message (no buttons can ride on it)
+        blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+        for row_index, row in enumerate(buttons or ()):
+            blocks.append({
+                "type": "actions",
+                "block_id": f"row-{row_index}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": f"{ACTION_PREFIX}{row_index}-{index}",
+                        "text": {"type": "plain_text", "text": label[:BUTTON_TEXT_LIMIT], "emoji": True},
+                        "value": payload,
+                    }
+                    for index, (label, payload) in enumerate(row)
+                ],
+            })
+        return blocks
+
+    async def create_thread(self, title: str) -> str:
+        response = await self._call("chat.postMessage", channel=self.channel_id, text=f"🧵 {self.markup.bold(title)}")
+        return str(response["ts"])
+
+    async def send(self, thread_id: str | None, text: str, buttons: Buttons | None = None) -> str:
+        params: dict[str, Any] = {"channel": self.channel_id, "text": text, "unfurl_links": False, "unfurl_media": False}
+        if thread_id is not None:
+            params["thread_ts"] = thread_id
+        blocks = self._blocks(text, buttons)
+        if blocks is not None:
+            params["blocks"] = blocks
+        response = await self._call("chat.postMessage", **params)
+        return str(response["ts"])
+
+    async def edit(self, thread_id: str, message_id: str, text: str, buttons: Buttons | None = None) -> None:
+        # blocks are always given: an update without them would keep the old buttons
+        blocks = self._blocks(text, buttons) or []
+        await self._call("chat.update", channel=self.channel_id, ts=message_id, text=text, blocks=blocks)
+
+    async def send_file(self, thread_id: str, filename: str, data: bytes, caption: str) -> None:
+        try:
+            await self.client.files_upload_v2(
+                channel=self.channel_id, thread_ts=thread_id, content=data, filename=filename, title=filename,
+                initial_comment=caption,
+            )
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:
+                raise RetryLater(float(exc.response.headers.get("Retry-After", 1))) from None
+            raise
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise Unreachable(f"Slack API: {exc}") from None
+
+    async def typing(self, thread_id: str) -> None:
+        """Slack shows no typing indicator for bots in channels."""
+
+    async def ephemeral(self, user_id: str, text: str, thread_id: str | None) -> None:
+        """A note only ``user_id`` sees (Slack's answer to a button press)."""
+        params: dict[str, Any] = {"channel": self.channel_id, "user": user_id, "text": text}
+        if thread_id:
+            params["thread_ts"] = thread_id
+        try:
+            await self._call("chat.postEphemeral", **params)
+        except Exception as exc:  # an answer that cannot be shown is not worth more
+            log.info("Slack: could not show %s a note: %s", user_id, exc)
+
+    # ----------------------------------------------------------------- updates
+    async def _user(self, user_id: str) -> ChatUser:
+        name = self._names.get(user_id)
+        if name is None:
+            try:
+                info = (await self.client.users_info(user=user_id)).get("user") or {}
+                profile = info.get("profile") or {}
+                name = profile.get("display_name") or info.get("real_name") or info.get("name") or user_id
+            except Exception as exc:
+                log.info("Slack: no name for %s (%s)", user_id, exc)
+                name = user_id
+            self._names[user_id] = name
+        return ChatUser(user_id, name)
+
+    def _here(self, channel: str | None, what: str) -> Inbound | None:
+        inbound = self._inbound()
+        if inbound is None:
+            return None
+        if channel != self.channel_id:
+            inbound.foreign_chat(str(channel), what)
+            return None
+        return inbound
+
+    async def _on_button(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        user_id = (body.get("user") or {}).get("id", "")
+        container = body.get("container") or {}
+        inbound = self._here((body.get("channel") or {}).get("id") or container.get("channel_id"), "a button press")
+        actions = body.get("actions") or []
+        if inbound is None or not actions or not user_id:
+            return
+        answer = await inbound.button(await self._user(user_id), str(actions[0].get("value", "")))
+        thread = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
+        await self.ephemeral(user_id, self.markup.escape(answer), thread)
+
+    async def _on_message(self, event: dict[str, Any]) -> None:
+        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+            return  # edits, joins, bots (ourselves included)
+        inbound = self._here(event.get("channel"), "a message")
+        if inbound is None:
+            return
+        text = str(event.get("text") or "")
+        thread = event.get("thread_ts")
+        user = await self._user(str(event["user"]))
+        command = parse_text_command(text)
+        if command is not None:
+            reply = await inbound.command(user, thread, *command)
+            if reply is not None:
+                inbound.reply_in(thread, reply)
+        elif thread is not None:  # chat in the channel itself is nobody's input
+            await inbound.text(user, thread, text, None)
+
+    async def _on_slash_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+        await ack()
+        inbound = self._here(command.get("channel_id"), "a slash command")
+        if inbound is None:
+            await respond(f"Use {self.slash_command} in the agents' channel.")
+            return
+        name, _, args = str(command.get("text") or "help").strip().partition(" ")
+        reply = await inbound.command(await self._user(str(command.get("user_id"))), None, name or "help", args.strip())
+        if reply is not None:
+            await respond(text=reply.text, blocks=self._blocks(reply.text, reply.buttons))
