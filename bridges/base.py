@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from bridges.handlers import Handlers
 from bridges.inbound import Inbound
 from bridges.mirror import BridgeMirror
-from bridges.pacing import Budget, Priority, SendScheduler, Unreachable
+from bridges.pacing import Budget, Priority, RetryLater, SendScheduler, Unreachable
 from bridges.pairing import Pairing
 from bridges.platform import ChatPlatform, ChatUser
 from bridges.threads import ThreadMap
@@ -96,10 +96,11 @@ class ChatBridge:
             try:
                 await platform.connect()
                 break
-            except Unreachable as exc:
+            except (Unreachable, RetryLater) as exc:
+                wait = exc.seconds if isinstance(exc, RetryLater) else delay
                 self.store.set_bridge_health(self.platform_name, BridgeHealth.FAILING, str(exc))
-                log.warning("%s unreachable (%s); retrying in %.0f s", self.platform_name, exc, delay)
-                await asyncio.sleep(delay)
+                log.warning("%s unreachable (%s); retrying in %.0f s", self.platform_name, exc, wait)
+                await asyncio.sleep(wait)
                 delay = min(60.0, delay * 2)
         self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED)
         self.platform = platform

@@ -49,6 +49,9 @@ FENCE_BREAK = "`\u200b``"
 """Three backticks inside a code block, broken so they cannot close it."""
 
 
+SLACK_CODE = re.compile(r"```.*?```|`[^`\n]+`", re.DOTALL)
+
+
 class SlackMrkdwn:
     """Slack's mrkdwn. 3,000 characters is the most a section block holds; approval messages
     are sections (they carry buttons), so every message keeps to it."""
@@ -70,7 +73,13 @@ class SlackMrkdwn:
     def markdown(self, text: str) -> str:
         from slackify_markdown import slackify_markdown
 
-        return slackify_markdown(text).rstrip("\n")
+        converted = slackify_markdown(text).rstrip("\n")
+        # slackify leaves code as it is, but Slack reads &, < and > as markup even there
+        return SLACK_CODE.sub(self._escape_code, converted)
+
+    def _escape_code(self, match: re.Match[str]) -> str:
+        fence = "```" if match.group(0).startswith("```") else "`"
+        return fence + self.escape(match.group(0)[len(fence) : -len(fence)]) + fence
 
 
 DISCORD_SPECIALS = re.compile(r"([\\*_~`|>\[\]])")

@@ -41,6 +41,8 @@ QUIET_SECONDS = 1.5
 MAX_WAIT_SECONDS = 15.0
 """... or has been writing for this long. A flood thus costs a thread one update every few
 seconds at most, and the group's budget is left for the updates that show where it ended."""
+MAX_FINAL_MESSAGES = 8
+"""An agent's final message longer than this many messages is cut (the rest is in /log)."""
 TYPING_EVERY = 30.0
 """Seconds between typing indicators in one thread. Chat actions count against the same
 per-group budget as messages, so they are sent only while no other send is due."""
@@ -222,7 +224,11 @@ class BridgeMirror:
             )
 
     def _send_whole(self, session_id: str, lines: list[str]) -> None:
-        for chunk in chunk_markdown("\n".join(lines), self.markup.limit - 64):
+        chunks = chunk_markdown("\n".join(lines), self.markup.limit - 64)
+        if len(chunks) > MAX_FINAL_MESSAGES:
+            left = sum(chunk.count("\n") + 1 for chunk in chunks[MAX_FINAL_MESSAGES:])
+            chunks = chunks[:MAX_FINAL_MESSAGES] + [f"… about {left:,} more lines (/log sends them all)"]
+        for chunk in chunks:
             text = self.markup.markdown(chunk)
 
             async def send(text: str = text) -> None:

@@ -102,3 +102,160 @@ async def test_strangers_other_channels_and_stale_buttons_change_nothing(fake, d
     await fake.wait_for(lambda: any(t.startswith("Already denied by alice") for t in fake.ephemerals_for(ALICE)))
     assert store.approvals.get(request.id).decision.outcome.value == "deny"
     assert fake.rejected == []
+
+
+async def test_used_alone_text_replies_and_the_handler_hears_each_decision(fake, tmp_path):
+    heard = []
+    inputs = []
+
+    async def on_approval_response(thread_id, request_id, approved, **kwargs):
+        heard.append((request_id, approved, kwargs["timer"], kwargs["reason"], kwargs["username"]))
+
+    async def on_input(thread_id, text, username):
+        inputs.append((thread_id, text, username))
+
+    bridge = await started(make_bridge(fake, tmp_path, handlers=Handlers(on_approval_response=on_approval_response, on_input=on_input)))
+    try:
+        thread = await bridge.create_thread("Deploy task", directory="/srv/app")
+        assert fake.thread_named("Deploy task") == thread
+
+        async def ask(request_id: str, tool: str, command: str):
+            await bridge.send_approval_request(thread, request_id=request_id, tool_name=tool, description=f'{{"command": "{command}"}}')
+            return await fake.wait_for(lambda: approval(fake, command))
+
+        await ask("r1", "Bash", "make deploy")
+        await fake.push_message("approve", thread_ts=thread)
+        await fake.wait_for(lambda: heard)
+        assert heard[-1] == ("r1", True, None, None, "alice")
+
+        await ask("r2", "Bash", "make clean")
+        await fake.push_message("allow Edit", thread_ts=thread)
+        await fake.wait_for(lambda: any("The waiting request is for Bash" in m.text for m in fake.bot_messages(thread)))
+        await fake.push_message("deny", thread_ts=thread)
+        await fake.wait_for(lambda: len(heard) == 2)
+        assert heard[-1][:2] == ("r2", False)
+
+        await ask("r3", "Bash", "make test")
+        await fake.push_message("allow bash", thread_ts=thread)
+        await fake.wait_for(lambda: len(heard) == 3)
+        assert heard[-1][:3] == ("r3", True, "tool")
+        await bridge.send_approval_request(thread, request_id="r4", tool_name="Bash", description='{"command": "make lint"}')
+        await fake.wait_for(lambda: len(heard) == 4)  # the timer answered by itself
+        assert heard[-1][:2] == ("r4", True)
+
+        await ask("r5", "Write", "notes.txt")
+        await fake.push_message("allow all", thread_ts=thread)
+        await fake.wait_for(lambda: len(heard) == 5)
+        assert heard[-1][:3] == ("r5", True, "all")
+
+        # not a decision: the session's input
+        await fake.push_message("now also update the changelog", thread_ts=thread)
+        await fake.wait_for(lambda: inputs)
+        assert inputs == [(thread, "now also update the changelog", "alice")]
+        assert fake.rejected == []
+    finally:
+        await bridge.stop()
+
+
+async def test_commands_as_text_and_as_slash_command_with_the_custom_registry(fake, demo, tmp_path):
+    store, session_id, bridge = demo
+    await bridge.stop()
+    from tether_tui.commands import CommandDef
+
+    calls = []
+
+    async def deploy(thread_id, args):
+        calls.append((thread_id, args))
+        return f"deploying {args} <now> & later"
+
+    bridge = await started(make_bridge(fake, tmp_path, store, commands={"deploy": CommandDef("Deploy it", deploy)},
+                                       disabled_commands={"usage"}))
+    try:
+        message = await fake.wait_for(lambda: approval(fake))
+        thread = message.thread_ts
+        await fake.push_message("!status", thread_ts=thread)
+        await fake.wait_for(lambda: any("claude · invoice-api —" in m.text for m in fake.bot_messages(thread)))
+        await fake.push_message("!help", thread_ts=thread)
+        help_text = await fake.wait_for(lambda: next((m.text for m in fake.bot_messages(thread) if "/deploy — Deploy it" in m.text), None))
+        assert "/usage" not in help_text and "deny: &lt;reason&gt;" in help_text
+        await fake.push_message("!deploy staging", thread_ts=thread)
+        await fake.wait_for(lambda: any("deploying staging &lt;now&gt; &amp; later" in m.text for m in fake.bot_messages(thread)))
+        await fake.push_message("!frobnicate", thread_ts=thread)
+        await fake.wait_for(lambda: any("Unknown command /frobnicate" in m.text for m in fake.bot_messages(thread)))
+
+        # the slash command answers only the user who typed it
+        await fake.slash("help")
+        await fake.wait_for(lambda: any("/timers" in r.get("text", "") for r in fake.responses))
+        await fake.slash("status", user=MALLORY)
+        await asyncio.sleep(0.3)
+        assert not any("claude · invoice-api" in r.get("text", "") for r in fake.responses)
+
+        fake.fail_next("chat.postMessage", 429, retry_after=1)
+        await fake.push_message("!log", thread_ts=thread)
+        await fake.push_message("!timers", thread_ts=thread)
+        await fake.wait_for(lambda: any("No auto-approve timers." in m.text for m in fake.bot_messages(thread)))
+        upload = await fake.wait_for(lambda: fake.files)
+        assert upload[0]["thread_ts"] == thread and upload[0]["content"] == store.output(session_id).text().encode()
+        assert "lines" in upload[0]["comment"]
+        # attached to the dashboard's store, custom commands hear the session (shared by every surface)
+        assert fake.too_many >= 1 and calls == [(session_id, "staging")]
+        assert fake.rejected == []
+    finally:
+        await bridge.stop()
+
+
+async def test_dropped_socket_reconnects_and_a_429_is_waited_out(fake, demo):
+    store, session_id, bridge = demo
+    message = await fake.wait_for(lambda: approval(fake))
+    assert fake.connections == 1
+    await fake.drop_sockets()
+    await fake.wait_for(lambda: fake.connections == 2, 20)
+    # a 429 on the update, then the decision shows anyway
+    fake.fail_next("chat.update", 429, retry_after=1)
+    fake.fail_next("chat.update", 429, retry_after=1)
+    envelope = await fake.click(message, message.button("✅ Allow"))
+    await fake.wait_for(lambda: envelope in fake.acks, 10)
+    await fake.wait_for(lambda: not message.buttons, 15)
+    assert "approved by alice via Slack" in message.shown and fake.too_many == 2
+    assert bridge.scheduler.retries >= 1
+    assert store.session(session_id).state is not SessionState.ERROR
+
+
+async def test_final_markdown_is_mrkdwn_and_long_output_is_cut_within_limits(fake, tmp_path):
+    store = SessionStore()
+    store.add_session("s1", "writer <agent> & co", directory="/work/x")
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    try:
+        thread = await fake.wait_for(lambda: fake.thread_named("writer &lt;agent&gt; &amp; co"))
+        final = "## Done\n**All tests pass** — see [the report](https://ci.example.com/r/1).\n\n```python\n" + \
+            "\n".join(f"x{i} = {i} < {i + 1}" for i in range(400)) + "\n```\nThat's all & more."
+        store.append_output("s1", final, final=True)
+        store.append_output("s1", "\n".join("line <%d> & " % i + "y" * 100 for i in range(300)))
+        messages = await fake.wait_for(lambda: [m for m in fake.bot_messages(thread) if "That's all" in m.text], 30)
+        finals = [m for m in fake.bot_messages(thread) if "x1 = 1" in m.text or "*All tests pass*" in m.text or "That's all" in m.text]
+        assert finals[0].text.startswith("*Done*") and "<https://ci.example.com/r/1|the report>" in finals[0].text
+        assert len(finals) >= 2 and all(m.text.count("```") % 2 == 0 for m in finals)
+        assert messages[0].text.endswith("That's all &amp; more.")
+        await fake.wait_for(lambda: any("line &lt;299&gt;" in m.shown for m in fake.bot_messages(thread)), 30)
+        assert fake.rejected == []
+    finally:
+        await bridge.stop()
+
+
+async def test_slack_down_at_start_then_back_and_the_token_never_logged(fake, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    store = SessionStore()
+    store.add_session("s1", "agent")
+    fake.down = True
+    bridge = make_bridge(fake, tmp_path, store)
+    task = asyncio.create_task(bridge.start())
+    await fake.wait_for(lambda: store.bridge_health["slack"][0] == "failing", 10)
+    store.approvals.submit("s1", "Bash", {"command": "ls"})
+    fake.down = False
+    await asyncio.wait_for(task, 20)
+    try:
+        await fake.wait_for(lambda: approval(fake), 15)
+        assert store.bridge_health["slack"][0] == "connected"
+        assert fake.bot_token not in caplog.text and fake.app_token not in caplog.text
+    finally:
+        await bridge.stop()

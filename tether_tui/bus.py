@@ -40,7 +40,8 @@ class Subscription:
             chunk = OutputAppended(
                 event.session_id, list(event.lines), event.first_seq, event.skipped, event.final
             )
-            self._trim(chunk)
+            if not chunk.final:  # a final message arrives whole; its readers bound what they show
+                self._trim(chunk)
             self._pending_output[event.session_id] = chunk
             self._queue.append(chunk)
         else:

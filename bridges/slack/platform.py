@@ -5,9 +5,10 @@ indicator for bots in channels, so ``typing`` does nothing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import aiohttp
@@ -76,12 +77,8 @@ class SlackPlatform:
 
     # ----------------------------------------------------------------- lifecycle
     async def connect(self) -> None:
-        try:
+        with self._translated_errors():  # a refused token raises: retrying will not help
             auth = await self.client.auth_test()
-        except SlackApiError:
-            raise  # a refused token: retrying will not help
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            raise Unreachable(f"Slack API: {exc}") from None
         self.bot_user_id = auth.get("user_id")
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT):
@@ -100,19 +97,29 @@ class SlackPlatform:
         log.error("Slack event failed: %s", error, exc_info=error)
 
     # ----------------------------------------------------------------- calls
-    async def _call(self, method: str, **params: Any) -> dict[str, Any]:
+    @staticmethod
+    @contextlib.contextmanager
+    def _translated_errors() -> Iterator[None]:
+        """Slack's answers in the terms of the bridge's scheduler."""
         try:
-            response = await self.client.api_call(method, json=params)
+            yield
         except SlackApiError as exc:
-            if exc.response.status_code == 429:
-                retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after") or 1
-                raise RetryLater(float(retry_after)) from None
-            error = exc.response.get("error")
-            if error in ("message_not_found", "thread_not_found"):
-                raise LookupError(error) from None
+            status = exc.response.status_code
+            if status == 429:
+                headers = {key.lower(): value for key, value in exc.response.headers.items()}
+                retry_after = headers.get("retry-after") or 1
+                raise RetryLater(float(retry_after[0] if isinstance(retry_after, list) else retry_after)) from None
+            if status >= 500:
+                raise Unreachable(f"Slack API answered {status}") from None
+            if exc.response.get("error") in ("message_not_found", "thread_not_found"):
+                raise LookupError(exc.response.get("error")) from None
             raise
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise Unreachable(f"Slack API: {exc}") from None
+
+    async def _call(self, method: str, **params: Any) -> dict[str, Any]:
+        with self._translated_errors():
+            response = await self.client.api_call(method, json=params)
         return response.data if isinstance(response.data, dict) else {}
 
     def _blocks(self, text: str, buttons: Buttons | None) -> list[dict[str, Any]] | None:
@@ -155,17 +162,11 @@ class SlackPlatform:
         await self._call("chat.update", channel=self.channel_id, ts=message_id, text=text, blocks=blocks)
 
     async def send_file(self, thread_id: str, filename: str, data: bytes, caption: str) -> None:
-        try:
+        with self._translated_errors():
             await self.client.files_upload_v2(
                 channel=self.channel_id, thread_ts=thread_id, content=data, filename=filename, title=filename,
                 initial_comment=caption,
             )
-        except SlackApiError as exc:
-            if exc.response.status_code == 429:
-                raise RetryLater(float(exc.response.headers.get("Retry-After", 1))) from None
-            raise
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            raise Unreachable(f"Slack API: {exc}") from None
 
     async def typing(self, thread_id: str) -> None:
         """Slack shows no typing indicator for bots in channels."""
