@@ -5,9 +5,10 @@ chat library; a platform's library is imported when its bridge is constructed (a
 then names the extra).
 """
 
+from bridges.discord import DiscordBridge
 from bridges.handlers import Handlers
 from bridges.slack import SlackBridge
 from bridges.telegram import TelegramBridge
 from tether_tui.commands import CommandDef
 
-__all__ = ["CommandDef", "Handlers", "SlackBridge", "TelegramBridge"]
+__all__ = ["CommandDef", "DiscordBridge", "Handlers", "SlackBridge", "TelegramBridge"]

@@ -1,8 +1,9 @@
 """Button payloads that fit every platform's limit (Telegram: 64 bytes) whatever the ids.
 
-A payload is ``<kind>:<token>:<action>``; the token is a short random key for the real id
-(a request id, a rule id), kept in memory. A press whose token is unknown (forged, or from
-before a restart) is stale.
+A payload is ``<kind>:<token>:<action>``. The token is ``=<id>`` when the real id (a request
+id, a rule id) fits, so a button keeps working after the bridge restarts for as long as what it
+points at exists; a longer id gets a short random key kept in memory. A press whose target is
+unknown (forged, or gone) is stale.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ class CallbackCodec:
         self._tokens: dict[str, str] = {}
 
     def encode(self, kind: str, target_id: str, action: str) -> str:
+        direct = f"{kind}:={target_id}:{action}"
+        if ":" not in target_id and len(direct.encode()) <= MAX_BYTES:
+            return direct
         token = self._tokens.get(target_id)
         if token is None:
             token = secrets.token_urlsafe(6)
@@ -39,5 +43,5 @@ class CallbackCodec:
         if len(parts) != 3:
             return None
         kind, token, action = parts
-        target = self._ids.get(token)
-        return (kind, target, action) if target is not None else None
+        target = token[1:] if token.startswith("=") else self._ids.get(token)
+        return (kind, target, action) if target else None

@@ -82,7 +82,6 @@ class BridgeMirror:
         self.codec = CallbackCodec()
         self.timer_minutes = timer_minutes
         self.on_decision = on_decision
-        self.approval_messages: dict[str, tuple[str, str]] = {}
         self._tails: dict[str, OutputTail] = {}
         self._notified: dict[str, SessionState] = {}
         self._creating: dict[str, asyncio.Future[str]] = {}
@@ -175,13 +174,13 @@ class BridgeMirror:
         return self.store.session(session_id).title if self.store.has_session(session_id) else session_id
 
     async def _send_approval(self, request: ApprovalRequest) -> None:
-        if not request.pending or request.id in self.approval_messages:
-            return
+        if not request.pending or self.threads.approval_message(request.id) is not None:
+            return  # decided already, or shown (before a restart, perhaps)
         thread_id = await self.ensure_thread(request.session_id)
         text = approval_text(self.markup, request, self._title(request.session_id))
         buttons = approval_buttons(self.codec, request, self.timer_minutes)
         message_id = await self.platform.send(thread_id, text, buttons)
-        self.approval_messages[request.id] = (thread_id, message_id)
+        self.threads.remember_approval(request.id, thread_id, message_id)
         if request.decision is not None:  # decided while the message was on its way
             self._decided(request, request.decision)
 
@@ -190,13 +189,18 @@ class BridgeMirror:
             thread_id = self.thread_of(request.session_id)
             if thread_id is not None:
                 self._spawn(self.on_decision(thread_id, request, decision))
-        if request.id not in self.approval_messages:
+        shown = self.threads.approval_message(request.id)
+        if shown is None:
             return  # never shown here: nothing to update
-        thread_id, message_id = self.approval_messages[request.id]
+        thread_id, message_id = shown
 
         async def edit() -> None:
             text = approval_text(self.markup, request, self._title(request.session_id), decision)
-            await self.platform.edit(thread_id, message_id, text, None)
+            try:
+                await self.platform.edit(thread_id, message_id, text, None)
+            except LookupError:
+                log.info("%s: the message for %s is gone; nothing to update", self.platform.name, request.id)
+            self.threads.forget_approval(request.id)
 
         # a person waits to see what someone decided; a request closed because its session
         # ended can wait behind the output that shows how the session ended

@@ -1,4 +1,5 @@
-"""Which chat thread belongs to which session, kept on disk so a restart reuses threads."""
+"""Which chat thread belongs to which session, and which message shows which waiting approval,
+kept on disk so a restart reuses threads and still updates the approval messages it left."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from tether_tui.paths import write_private_atomic
 
 log = logging.getLogger(__name__)
+
+KEPT_APPROVALS = 500
 
 
 class ThreadMap:
@@ -21,6 +24,7 @@ class ThreadMap:
         self.path = path
         self.scope = scope
         self._threads: dict[str, dict[str, str]] = {}
+        self._approvals: dict[str, list[str]] = {}
         self._load()
 
     def _load(self) -> None:
@@ -37,11 +41,16 @@ class ThreadMap:
                 for k, v in data["threads"].items()
                 if isinstance(v, dict) and "thread" in v
             }
+            approvals = data.get("approvals")
+            if isinstance(approvals, dict):
+                self._approvals = {
+                    str(k): [str(v[0]), str(v[1])] for k, v in approvals.items() if isinstance(v, list) and len(v) == 2
+                }
 
     def _save(self) -> None:
         if self.path is None:
             return
-        payload = {"version": 1, "scope": self.scope, "threads": self._threads}
+        payload = {"version": 1, "scope": self.scope, "threads": self._threads, "approvals": self._approvals}
         write_private_atomic(self.path, json.dumps(payload, indent=1, sort_keys=True))
 
     def thread_of(self, session_id: str) -> str | None:
@@ -66,3 +75,19 @@ class ThreadMap:
             del self._threads[other]
         self._threads[session_id] = {"thread": thread_id, "title": title}
         self._save()
+
+    # ----------------------------------------------------------------- approval messages
+    def approval_message(self, request_id: str) -> tuple[str, str] | None:
+        """(thread id, message id) of the message that shows this request, if one was sent."""
+        entry = self._approvals.get(request_id)
+        return (entry[0], entry[1]) if entry else None
+
+    def remember_approval(self, request_id: str, thread_id: str, message_id: str) -> None:
+        self._approvals[request_id] = [thread_id, message_id]
+        while len(self._approvals) > KEPT_APPROVALS:
+            del self._approvals[next(iter(self._approvals))]
+        self._save()
+
+    def forget_approval(self, request_id: str) -> None:
+        if self._approvals.pop(request_id, None) is not None:
+            self._save()

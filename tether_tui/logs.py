@@ -16,6 +16,8 @@ TOKEN_PATTERNS = (
     re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"),
     re.compile(r"\bxapp-[A-Za-z0-9-]{10,}\b"),
     re.compile(r"\b[MN][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,}\b"),
+    # a pairing code written in chat, as a chat library's debug log would show the message
+    re.compile(r"(?<=[!/]pair )\s*[\w-]+", re.IGNORECASE),
 )
 
 

@@ -1,0 +1,3 @@
+from bridges.discord.bridge import DiscordBridge
+
+__all__ = ["DiscordBridge"]
