@@ -8,13 +8,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import Any
 
 from bridges.base import ChatBridge
 from tether_tui.commands import CommandRegistry
-from tether_tui.config import Config, TelegramSettings
+from tether_tui.config import Config, DiscordSettings, SlackSettings, TelegramSettings
 from tether_tui.store import BridgeHealth, SessionStore
 
 log = logging.getLogger(__name__)
+
+BridgeSettings = TelegramSettings | SlackSettings | DiscordSettings
 
 
 class BridgeSupervisor:
@@ -35,40 +39,51 @@ class BridgeSupervisor:
         self._starting: dict[str, asyncio.Task[None]] = {}
 
     async def apply(self, config: Config) -> None:
-        await self._telegram(config.telegram, config.approvals.default_duration_minutes)
+        minutes = config.approvals.default_duration_minutes
+        for name, settings in config.bridge_settings().items():
+            await self._apply(name, settings, minutes)
 
-    async def _telegram(self, settings: TelegramSettings, minutes: int) -> None:
-        name = "telegram"
+    async def _apply(self, name: str, settings: BridgeSettings, minutes: int) -> None:
         wanted = settings.configured and settings.enabled
-        key = (settings.token, settings.forum_group_id)
+        # what needs a new connection; the allowlist and the timer length apply in place
+        key = tuple(value for field, value in asdict(settings).items() if field not in ("allowed_user_ids", "enabled"))
         running = self.bridges.get(name)
         if running is not None and (not wanted or self._keys.get(name) != key):
             await self._stop(name)
             running = None
         if not wanted:
             return
-        allowed = {str(user) for user in settings.allowed_user_ids}
         if running is not None:
             running.allowed_users.clear()
-            running.allowed_users.update(allowed)  # the inbound side holds this very set
+            running.allowed_users.update(str(user) for user in settings.allowed_user_ids)  # the inbound side holds this set
             running.timer_minutes = minutes
             return
         try:
-            from bridges.telegram import TelegramBridge
-
-            bridge = TelegramBridge(
-                settings.token, settings.forum_group_id,
-                allowed_user_ids=settings.allowed_user_ids,
-                commands=self.commands.custom, disabled_commands=set(self.commands.disabled),
-                auto_approve_duration=minutes * 60, store=self.store, start_session=self.start_session,
-                base_url=self.telegram_api_url,
-            )
+            bridge = self._build(name, settings, minutes)
         except ImportError as exc:
             self.store.set_bridge_health(name, BridgeHealth.FAILING, str(exc))
             return
         self.bridges[name] = bridge
         self._keys[name] = key
         self._starting[name] = asyncio.create_task(self._start(name, bridge))
+
+    def _build(self, name: str, settings: BridgeSettings, minutes: int) -> ChatBridge:
+        shared: dict[str, Any] = {
+            "allowed_user_ids": settings.allowed_user_ids, "commands": self.commands.custom,
+            "disabled_commands": set(self.commands.disabled), "auto_approve_duration": minutes * 60,
+            "store": self.store, "start_session": self.start_session,
+        }
+        if isinstance(settings, TelegramSettings):
+            from bridges.telegram import TelegramBridge
+
+            return TelegramBridge(settings.token, settings.forum_group_id, base_url=self.telegram_api_url, **shared)
+        if isinstance(settings, SlackSettings):
+            from bridges.slack import SlackBridge
+
+            return SlackBridge(settings.bot_token, settings.channel_id, app_token=settings.app_token, **shared)
+        from bridges.discord import DiscordBridge
+
+        return DiscordBridge(settings.bot_token, settings.channel_id, require_pairing=settings.require_pairing, **shared)
 
     async def _start(self, name: str, bridge: ChatBridge) -> None:
         try:

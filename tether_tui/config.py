@@ -281,6 +281,9 @@ def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | N
         warnings.append("Telegram: no allowed_user_ids set, so nobody can act from Telegram")
     if sections["slack"].configured and not sections["slack"].allowed_user_ids:
         warnings.append("Slack: no allowed_user_ids set, so nobody can act from Slack")
+    discord = sections["discord"]
+    if discord.configured and not discord.allowed_user_ids and not discord.require_pairing:
+        warnings.append("Discord: no allowed_user_ids and pairing is off, so nobody can act from Discord")
     return Config(**sections, path=path, warnings=tuple(warnings))
 
 
