@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import logging
+import os
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar, TypedDict
 
 from bridges.handlers import Handlers
 from bridges.inbound import Inbound
@@ -30,6 +32,31 @@ from tether_tui.store import BridgeHealth, SessionError, SessionStore
 log = logging.getLogger(__name__)
 
 
+class BridgeOptions(TypedDict, total=False):
+    """Keyword arguments every bridge takes (see :class:`ChatBridge`)."""
+
+    allowed_user_ids: Iterable[str | int] | None
+    commands: Mapping[str, CommandDef] | None
+    disabled_commands: set[str] | None
+    data_dir: str | Path | None
+    auto_approve_duration: int
+    never_auto_approve: list[str] | None
+    store: SessionStore | None
+    start_session: Callable[[str], Awaitable[str]] | None
+
+
+def require_library(module: str, hint: str) -> None:
+    """Import a platform's library now, or raise an ImportError that names the extra."""
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(hint) from exc
+
+
+def from_env(value: str | None, variable: str) -> str | None:
+    return value or os.environ.get(variable) or None
+
+
 class ChatBridge:
     platform_name: ClassVar[str] = ""
     budget: ClassVar[Budget] = Budget()
@@ -37,19 +64,22 @@ class ChatBridge:
     def __init__(
         self,
         *,
-        handlers: Handlers | None,
-        allowed_user_ids: Any,
-        commands: Mapping[str, CommandDef] | None,
-        disabled_commands: set[str] | None,
-        data_dir: str | Path | None,
-        auto_approve_duration: int,
-        never_auto_approve: list[str] | None,
-        store: SessionStore | None,
-        start_session: Callable[[str], Awaitable[str]] | None,
         scope: str,
+        handlers: Handlers | None = None,
+        allowed_user_ids: Iterable[str | int] | None = None,
+        commands: Mapping[str, CommandDef] | None = None,
+        disabled_commands: set[str] | None = None,
+        data_dir: str | Path | None = None,
+        auto_approve_duration: int = 1800,
+        never_auto_approve: list[str] | None = None,
+        store: SessionStore | None = None,
+        start_session: Callable[[str], Awaitable[str]] | None = None,
         require_pairing: bool = False,
         pairing_code: str | None = None,
     ) -> None:
+        """``scope`` names the chat (the thread map is kept per scope). Used alone (no
+        ``store``) the bridge keeps its own approval state and tells ``handlers``; attached to
+        the dashboard's store it shares sessions, timers and decisions with every surface."""
         self.handlers = handlers or Handlers()
         self.standalone = store is None
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()

@@ -6,9 +6,8 @@ from __future__ import annotations
 from bridges.callbacks import CallbackCodec
 from bridges.markup import Markup, chunk_lines
 from bridges.platform import Buttons
-from tether_tui.toolinput import short_path
 from tether_tui.models import ApprovalRequest, Decision, Outcome, SessionState
-from tether_tui.toolinput import pretty_input, unified_diff
+from tether_tui.toolinput import pretty_input, short_path, unified_diff
 
 SUMMARY_LIMIT = 3000
 ICONS = {Outcome.ALLOW: "✅", Outcome.DENY: "❌", Outcome.DEFER: "↩️"}

@@ -6,16 +6,12 @@ Only this module's constructor reaches for discord.py, so ``import bridges`` sta
 
 from __future__ import annotations
 
-import os
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from pathlib import Path
+from typing import Unpack
 
-from bridges.base import ChatBridge
+from bridges.base import BridgeOptions, ChatBridge, from_env, require_library
 from bridges.handlers import Handlers
 from bridges.pacing import Budget
 from bridges.platform import ChatPlatform
-from tether_tui.commands import CommandDef
-from tether_tui.store import SessionStore
 
 EXTRA_HINT = "DiscordBridge needs discord.py: pip install 'tether-tui[discord]'"
 
@@ -34,44 +30,24 @@ class DiscordBridge(ChatBridge):
         handlers: Handlers | None = None,
         require_pairing: bool = True,
         pairing_code: str | None = None,
-        allowed_user_ids: Iterable[int] | None = None,
-        commands: Mapping[str, CommandDef] | None = None,
-        disabled_commands: set[str] | None = None,
-        data_dir: str | Path | None = None,
-        auto_approve_duration: int = 1800,
-        never_auto_approve: list[str] | None = None,
-        store: SessionStore | None = None,
-        start_session: Callable[[str], Awaitable[str]] | None = None,
         api_url: str | None = None,
         gateway_url: str | None = None,
         guild_ready_timeout: float = 2.0,
+        **options: Unpack[BridgeOptions],
     ) -> None:
-        try:
-            import discord  # noqa: F401
-        except ImportError as exc:
-            raise ImportError(EXTRA_HINT) from exc
-        channel = channel_id or os.environ.get("TETHER_TUI_DISCORD_CHANNEL_ID")
+        require_library("discord", EXTRA_HINT)
+        channel = channel_id or from_env(None, "TETHER_TUI_DISCORD_CHANNEL_ID")
         if not channel:
             raise ValueError("DiscordBridge needs the control channel's id (channel_id or TETHER_TUI_DISCORD_CHANNEL_ID)")
         self.channel_id = int(channel)
         super().__init__(
-            handlers=handlers,
-            allowed_user_ids=allowed_user_ids,
-            commands=commands,
-            disabled_commands=disabled_commands,
-            data_dir=data_dir,
-            auto_approve_duration=auto_approve_duration,
-            never_auto_approve=never_auto_approve,
-            store=store,
-            start_session=start_session,
-            scope=f"discord:{self.channel_id}",
-            require_pairing=require_pairing,
-            pairing_code=pairing_code,
+            scope=f"discord:{self.channel_id}", handlers=handlers, require_pairing=require_pairing,
+            pairing_code=pairing_code, **options,
         )
         self.bot_token = bot_token
         # a test double (or a proxy in front of Discord) can stand in for discord.com
-        self.api_url = api_url or os.environ.get("TETHER_TUI_DISCORD_API_URL") or None
-        self.gateway_url = gateway_url or os.environ.get("TETHER_TUI_DISCORD_GATEWAY_URL") or None
+        self.api_url = from_env(api_url, "TETHER_TUI_DISCORD_API_URL")
+        self.gateway_url = from_env(gateway_url, "TETHER_TUI_DISCORD_GATEWAY_URL")
         self.guild_ready_timeout = guild_ready_timeout
 
     def __repr__(self) -> str:

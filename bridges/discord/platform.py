@@ -101,7 +101,7 @@ class DiscordPlatform:
             await self.client.login(self.token)
         except discord.LoginFailure:
             raise  # a refused token: retrying will not help
-        except (aiohttp.ClientError, discord.HTTPException, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError, discord.HTTPException, OSError) as exc:
             await self.client.close()
             self._fresh_client_state()
             raise Unreachable(f"Discord API: {exc}") from None
@@ -153,7 +153,7 @@ class DiscordPlatform:
             if exc.status == 429:  # one discord.py did not wait out itself (a Cloudflare limit)
                 raise RetryLater(60.0) from None
             raise
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise Unreachable(f"Discord API: {exc}") from None
 
     def _target(self, thread_id: str | None) -> discord.PartialMessageable:

@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bridges.inbound import Inbound, Reply
+from bridges.inbound import Inbound
 from bridges.markup import SlackMrkdwn
 from bridges.pacing import RetryLater, Unreachable
 from bridges.platform import Buttons, ChatUser
@@ -114,7 +114,7 @@ class SlackPlatform:
             if exc.response.get("error") in ("message_not_found", "thread_not_found"):
                 raise LookupError(exc.response.get("error")) from None
             raise
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise Unreachable(f"Slack API: {exc}") from None
 
     async def _call(self, method: str, **params: Any) -> dict[str, Any]:
