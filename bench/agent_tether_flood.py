@@ -1,4 +1,4 @@
-"""The Telegram flood of bench/telegram_flood.py through agent-tether 0.4.2's TelegramBridge,
+"""The Telegram flood of bench/bridge_flood.py telegram through agent-tether 0.4.2's TelegramBridge,
 against the same fake Bot API with the same limits, for a side-by-side comparison.
 
 agent-tether is not a dependency of this project: on first use this script makes its own venv
