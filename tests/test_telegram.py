@@ -427,13 +427,3 @@ async def test_auto_approvals_are_announced_in_one_notice_and_final_messages_arr
     finally:
         sweeper.cancel()
         await bridge.stop()
-
-
-def test_without_the_extra_constructing_the_bridge_names_it():
-    code = (
-        "import sys; sys.modules['telegram'] = None\n"
-        "from bridges import TelegramBridge\n"
-        "try:\n    TelegramBridge('1:x', -1)\nexcept ImportError as exc:\n    print(exc)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert "pip install 'tether-tui[telegram]'" in result.stdout
