@@ -211,3 +211,20 @@ async def test_buttons_keep_working_after_the_bridge_restarts(fake, tmp_path):
         assert "approved by alice via Discord" in message.content and message.channel_id == thread
     finally:
         await bridge.stop()
+
+
+async def test_discord_down_at_start_then_back(fake, tmp_path):
+    store = SessionStore()
+    store.add_session("s1", "agent")
+    fake.down = True
+    bridge = make_bridge(fake, tmp_path, store)
+    task = asyncio.create_task(bridge.start())
+    await fake.wait_for(lambda: store.bridge_health["discord"][0] == "failing", 10)
+    store.approvals.submit("s1", "Bash", {"command": "ls -la"})
+    fake.down = False
+    await asyncio.wait_for(task, 20)
+    try:
+        await fake.wait_for(lambda: approval(fake, "ls -la"), 15)
+        assert store.bridge_health["discord"][0] == "connected"
+    finally:
+        await bridge.stop()

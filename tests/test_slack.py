@@ -259,3 +259,15 @@ async def test_slack_down_at_start_then_back_and_the_token_never_logged(fake, tm
         assert fake.bot_token not in caplog.text and fake.app_token not in caplog.text
     finally:
         await bridge.stop()
+
+
+async def test_deny_with_reason_button_then_the_next_message_is_the_reason(fake, demo):
+    store, session_id, bridge = demo
+    message = await fake.wait_for(lambda: approval(fake))
+    request = store.approvals.pending(session_id)[0]
+    await fake.click(message, message.button("💬"))
+    await fake.wait_for(lambda: any("your next message here is the reason" in m.text for m in fake.bot_messages(message.thread_ts)))
+    await fake.push_message("the tests are flaky on CI, skip them", thread_ts=message.thread_ts)
+    await fake.wait_for(lambda: not message.buttons)
+    assert request.decision.reason == "the tests are flaky on CI, skip them"
+    await fake.wait_for(lambda: "Permission denied for Bash (the tests are flaky on CI, skip them)" in store.output(session_id).text(), 15)

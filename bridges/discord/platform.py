@@ -82,18 +82,24 @@ class DiscordPlatform:
         self.ready_timeout = ready_timeout
         # text only: no warnings at start-up about the voice libraries
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        self.guild_ready_timeout = guild_ready_timeout
+        self.client = self._new_client()
+        self._runner: asyncio.Task[None] | None = None
+
+    def _new_client(self) -> TetherClient:
+        """A Client that has been closed cannot log in again: each attempt gets a new one."""
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True
         intents.message_content = True  # privileged: switch it on for the bot in the developer portal
-        self.client = TetherClient(
-            intents=intents, guild_ready_timeout=guild_ready_timeout,
+        client = TetherClient(
+            intents=intents, guild_ready_timeout=self.guild_ready_timeout,
             allowed_mentions=discord.AllowedMentions.none(),
         )
-        self.client.platform = self
-        self.client.add_dynamic_items(TetherButton)
-        self.client.event(self.on_message)
-        self._runner: asyncio.Task[None] | None = None
+        client.platform = self
+        client.add_dynamic_items(TetherButton)
+        client.event(self.on_message)
+        return client
 
     # ----------------------------------------------------------------- lifecycle
     async def connect(self) -> None:
@@ -103,7 +109,7 @@ class DiscordPlatform:
             raise  # a refused token: retrying will not help
         except (TimeoutError, aiohttp.ClientError, discord.HTTPException, OSError) as exc:
             await self.client.close()
-            self._fresh_client_state()
+            self.client = self._new_client()
             raise Unreachable(f"Discord API: {exc}") from None
         self._runner = asyncio.create_task(self.client.connect(reconnect=True), name="discord gateway")
         self._runner.add_done_callback(self._gateway_ended)
@@ -113,6 +119,7 @@ class DiscordPlatform:
             ready.cancel()
             failure = self._runner.exception() if self._runner in done else None
             await self.disconnect()
+            self.client = self._new_client()
             if isinstance(failure, (discord.LoginFailure, discord.PrivilegedIntentsRequired)):
                 raise failure
             raise Unreachable(f"Discord gateway: {failure or 'not ready in time'}")
@@ -124,10 +131,6 @@ class DiscordPlatform:
         error = task.exception()
         log.error("Discord gateway stopped: %r", error, exc_info=error)
         self._on_health(False, f"gateway stopped: {error!r}")
-
-    def _fresh_client_state(self) -> None:
-        """A closed Client cannot log in again; give the next attempt a clean one."""
-        self.client.clear()
 
     async def disconnect(self) -> None:
         await self.client.close()
