@@ -56,6 +56,7 @@ class Inbound:
         self.store = mirror.store
         self.markup = mirror.markup
         self.via: Via = mirror.platform.via
+        self.prefix = mirror.platform.command_prefix
         self.commands = commands
         self.allowed_users = allowed_users
         self.handlers = handlers or Handlers()
@@ -215,7 +216,7 @@ class Inbound:
         name = name.lower()
         session_id = self.mirror.session_of(thread_id) if thread_id else None
         if name == "help":
-            lines = [f"/{n} — {d}" for n, d in self.descriptions().items()]
+            lines = [f"{self.prefix}{n} — {d}" for n, d in self.descriptions().items()]
             return Reply(self.markup.escape("Commands:\n" + "\n".join(lines) + f"\n\nApprovals: the buttons. {TEXT_REPLIES_HELP}"))
         if name == "timers":
             return self._timers()
@@ -236,7 +237,7 @@ class Inbound:
             if self.handlers.on_command is not None:
                 text = await self.handlers.call("on_command", thread_id=thread_id, command=name, args=args)
                 return Reply(self.markup.escape(text)) if text else None
-            return Reply(self.markup.escape(f"Unknown command /{name}. /help lists them."))
+            return Reply(self.markup.escape(f"Unknown command {self.prefix}{name}. {self.prefix}help lists them."))
         return Reply(self.markup.escape(text)) if text else None
 
     async def _standalone_command(self, name: str, thread_id: str | None, args: str) -> Reply | None:
@@ -261,7 +262,7 @@ class Inbound:
 
     async def _log(self, session_id: str | None, thread_id: str | None) -> Reply | None:
         if session_id is None or thread_id is None:
-            return Reply(self.markup.escape("Use /log inside a session's thread."))
+            return Reply(self.markup.escape(f"Use {self.prefix}log inside a session's thread."))
         buffer = self.store.output(session_id)
         session = self.store.session(session_id)
         data = buffer.text().encode()

@@ -231,7 +231,7 @@ class BridgeMirror:
         chunks = chunk_markdown("\n".join(lines), self.markup.limit - 64)
         if len(chunks) > MAX_FINAL_MESSAGES:
             left = sum(chunk.count("\n") + 1 for chunk in chunks[MAX_FINAL_MESSAGES:])
-            chunks = chunks[:MAX_FINAL_MESSAGES] + [f"… about {left:,} more lines (/log sends them all)"]
+            chunks = chunks[:MAX_FINAL_MESSAGES] + [f"… about {left:,} more lines ({self.platform.command_prefix}log sends them all)"]
         for chunk in chunks:
             text = self.markup.markdown(chunk)
 
@@ -268,7 +268,7 @@ class BridgeMirror:
             tail.message_id = None  # a flood: next update starts a fresh message below
 
     def _output_text(self, lines: list[str], skipped: int) -> str:
-        marker = f"… {skipped:,} lines skipped (/log sends them all)\n" if skipped else ""
+        marker = f"… {skipped:,} lines skipped ({self.platform.command_prefix}log sends them all)\n" if skipped else ""
         return self.markup.escape(marker) + self.markup.pre("\n".join(lines) or " ")
 
     def _typing(self, session_id: str) -> None:

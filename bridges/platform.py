@@ -22,6 +22,8 @@ class ChatPlatform(Protocol):
     name: str
     via: Via
     markup: Markup
+    command_prefix: str
+    """How commands are written: "/" on Telegram; "!" where the client keeps "/" for itself."""
 
     async def connect(self) -> None:
         """Log in and start receiving updates. Raises bridges.pacing.Unreachable to be retried."""

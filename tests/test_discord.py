@@ -170,13 +170,13 @@ async def test_used_alone_commands_long_output_and_code_blocks(fake, tmp_path):
         assert heard[0] == (thread, "q1", True, "dir")
 
         final = "Done. Here is the new module:\n```python\n" + "\n".join(f"def f{i}(): return {i}  # `{i}`" for i in range(300)) + "\n```\n**End**"
-        bridge.store.append_output(bridge._session(thread), final, final=True)
+        bridge.store.append_output(bridge.mirror.session_of(thread), final, final=True)
         await fake.wait_for(lambda: any("**End**" in m.content for m in fake.bot_messages(thread)), 30)
         finals = [m for m in fake.bot_messages(thread) if "def f" in m.content]
         assert len(finals) >= 3 and all(len(m.content) <= 2000 and m.content.count("```") % 2 == 0 for m in finals)
 
         await fake.push_message("!help", channel_id=thread)
-        await fake.wait_for(lambda: any("/timers — " in m.content for m in fake.bot_messages(thread)))
+        await fake.wait_for(lambda: any("!timers — " in m.content for m in fake.bot_messages(thread)))
         await fake.push_message("!timers", channel_id=thread)
         await fake.wait_for(lambda: any("Auto-approve timers" in m.content for m in fake.bot_messages(thread)))
         await fake.push_message("!log", channel_id=thread)

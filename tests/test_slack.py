@@ -176,16 +176,16 @@ async def test_commands_as_text_and_as_slash_command_with_the_custom_registry(fa
         await fake.push_message("!status", thread_ts=thread)
         await fake.wait_for(lambda: any("claude · invoice-api —" in m.text for m in fake.bot_messages(thread)))
         await fake.push_message("!help", thread_ts=thread)
-        help_text = await fake.wait_for(lambda: next((m.text for m in fake.bot_messages(thread) if "/deploy — Deploy it" in m.text), None))
-        assert "/usage" not in help_text and "deny: &lt;reason&gt;" in help_text
+        help_text = await fake.wait_for(lambda: next((m.text for m in fake.bot_messages(thread) if "!deploy — Deploy it" in m.text), None))
+        assert "!usage" not in help_text and "deny: &lt;reason&gt;" in help_text
         await fake.push_message("!deploy staging", thread_ts=thread)
         await fake.wait_for(lambda: any("deploying staging &lt;now&gt; &amp; later" in m.text for m in fake.bot_messages(thread)))
         await fake.push_message("!frobnicate", thread_ts=thread)
-        await fake.wait_for(lambda: any("Unknown command /frobnicate" in m.text for m in fake.bot_messages(thread)))
+        await fake.wait_for(lambda: any("Unknown command !frobnicate. !help lists them." in m.text for m in fake.bot_messages(thread)))
 
         # the slash command answers only the user who typed it
         await fake.slash("help")
-        await fake.wait_for(lambda: any("/timers" in r.get("text", "") for r in fake.responses))
+        await fake.wait_for(lambda: any("!timers — " in r.get("text", "") for r in fake.responses))
         await fake.slash("status", user=MALLORY)
         await asyncio.sleep(0.3)
         assert not any("claude · invoice-api" in r.get("text", "") for r in fake.responses)

@@ -58,6 +58,7 @@ class DiscordPlatform:
     name = "discord"
     via = Via.DISCORD
     markup = DiscordMarkdown()
+    command_prefix = "!"
 
     def __init__(
         self,

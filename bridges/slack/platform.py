@@ -41,6 +41,7 @@ class SlackPlatform:
     name = "slack"
     via = Via.SLACK
     markup = SlackMrkdwn()
+    command_prefix = "!"
 
     def __init__(
         self,
@@ -217,8 +218,8 @@ class SlackPlatform:
         await self.ephemeral(user_id, self.markup.escape(answer), thread)
 
     async def _on_message(self, event: dict[str, Any]) -> None:
-        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
-            return  # edits, joins, bots (ourselves included)
+        if event.get("subtype") not in (None, "thread_broadcast") or event.get("bot_id") or not event.get("user"):
+            return  # edits, joins, files, bots (ourselves included)
         inbound = self._here(event.get("channel"), "a message")
         if inbound is None:
             return

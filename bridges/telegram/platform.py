@@ -41,6 +41,7 @@ class TelegramPlatform:
     name = "telegram"
     via = Via.TELEGRAM
     markup = TelegramHtml()
+    command_prefix = "/"
 
     def __init__(
         self,
