@@ -14,16 +14,30 @@ ICONS = {Outcome.ALLOW: "✅", Outcome.DENY: "❌", Outcome.DEFER: "↩️"}
 
 
 def approval_text(markup: Markup, request: ApprovalRequest, session_title: str, decision: Decision | None = None) -> str:
-    limit = min(SUMMARY_LIMIT, markup.limit - 400)  # room for the title, folder and decision lines
-    summary = request.summary if len(request.summary) <= limit else request.summary[: limit - 1] + "…"
-    lines = [
-        f"🔐 {markup.bold(request.tool_name)} · {markup.escape(session_title)}",
-        markup.pre(summary),
-        f"📁 {markup.escape(short_path(request.directory) or '—')} · {request.created_at:%H:%M:%S}",
-    ]
-    if decision is not None:
-        lines.append(f"{ICONS[decision.outcome]} {markup.escape(decision.describe())}")
+    head = f"🔐 {markup.bold(request.tool_name[:100])} · {markup.escape(session_title[:200])}"
+    folder = f"📁 {markup.escape(short_path(request.directory)[-300:] or '—')} · {request.created_at:%H:%M:%S}"
+    outcome = f"{ICONS[decision.outcome]} {markup.escape(_cut(decision.describe(), DECIDED_LIMIT))}" if decision else ""
+    # the summary gets what the other lines leave, measured after escaping (a decision may come later)
+    room = min(SUMMARY_LIMIT, markup.limit - len(head) - len(folder) - DECIDED_LIMIT * 2 - 16)
+    lines = [head, _fitted_pre(markup, request.summary, room), folder] + ([outcome] if outcome else [])
     return "\n".join(lines)
+
+
+DECIDED_LIMIT = 300
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fitted_pre(markup: Markup, text: str, room: int) -> str:
+    """``markup.pre(text)``, the text cut until the block (escaping included) fits ``room``."""
+    block = markup.pre(text)
+    cut = len(text)
+    while len(block) > room and cut > 0:
+        cut = max(0, cut - max(1, len(block) - room))
+        block = markup.pre(text[:cut] + "…")
+    return block
 
 
 def approval_buttons(codec: CallbackCodec, request: ApprovalRequest, minutes: int) -> Buttons:

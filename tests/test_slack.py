@@ -237,6 +237,10 @@ async def test_final_markdown_is_mrkdwn_and_long_output_is_cut_within_limits(fak
         assert len(finals) >= 2 and all(m.text.count("```") % 2 == 0 for m in finals)
         assert messages[0].text.endswith("That's all &amp; more.")
         await fake.wait_for(lambda: any("line &lt;299&gt;" in m.shown for m in fake.bot_messages(thread)), 30)
+        # a request whose text triples when escaped still fits one section, with its buttons
+        store.approvals.submit("s1", "Bash", {"command": "echo " + "<&>" * 2000})
+        nasty = await fake.wait_for(lambda: approval(fake, "echo &lt;&amp;&gt;"), 15)
+        assert nasty.button("✅ Allow") and nasty.shown.rstrip().splitlines()[-1].startswith("📁")
         assert fake.rejected == []
     finally:
         await bridge.stop()
