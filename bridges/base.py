@@ -132,6 +132,11 @@ class ChatBridge:
                 log.warning("%s unreachable (%s); retrying in %.0f s", self.platform_name, exc, wait)
                 await asyncio.sleep(wait)
                 delay = min(60.0, delay * 2)
+            except BaseException as exc:  # a refused token, or a stop while connecting
+                self.store.set_bridge_health(self.platform_name, BridgeHealth.FAILING, f"{type(exc).__name__}: {exc}")
+                with contextlib.suppress(Exception):
+                    await platform.disconnect()
+                raise
         self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED)
         self.platform = platform
         self.mirror = BridgeMirror(

@@ -228,3 +228,12 @@ async def test_discord_down_at_start_then_back(fake, tmp_path):
         assert store.bridge_health["discord"][0] == "connected"
     finally:
         await bridge.stop()
+
+
+async def test_a_refused_token_stops_the_start_with_a_clear_error(fake, tmp_path):
+    import discord
+
+    bridge = DiscordBridge("not-the-token", CHANNEL, data_dir=tmp_path, api_url=fake.api_url, gateway_url=fake.gateway_url)
+    with pytest.raises(discord.LoginFailure):
+        await asyncio.wait_for(bridge.start(), 10)
+    await bridge.stop()

@@ -275,3 +275,14 @@ async def test_deny_with_reason_button_then_the_next_message_is_the_reason(fake,
     await fake.wait_for(lambda: not message.buttons)
     assert request.decision.reason == "the tests are flaky on CI, skip them"
     await fake.wait_for(lambda: "Permission denied for Bash (the tests are flaky on CI, skip them)" in store.output(session_id).text(), 15)
+
+
+@pytest.mark.parametrize("which", ["bot_token", "app_token"])
+async def test_a_refused_token_stops_the_start_with_a_clear_error(fake, tmp_path, which):
+    from slack_sdk.errors import SlackApiError
+
+    tokens = {"bot_token": fake.bot_token, "app_token": fake.app_token, which: "xoxb-0000-wrong"}
+    bridge = SlackBridge(tokens["bot_token"], fake.channel, app_token=tokens["app_token"], data_dir=tmp_path, api_url=fake.api_url)
+    with pytest.raises(SlackApiError, match="invalid_auth"):
+        await asyncio.wait_for(bridge.start(), 10)
+    assert fake.connections == 0

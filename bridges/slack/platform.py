@@ -73,6 +73,7 @@ class SlackPlatform:
         self.app.event("message")(self._on_message)
         self.app.command(slash_command)(self._on_slash_command)
         self.app.error(self._on_error)
+        self.app_token = app_token
         self.handler = AsyncSocketModeHandler(self.app, app_token)
         self.bot_user_id: str | None = None
 
@@ -81,6 +82,9 @@ class SlackPlatform:
         with self._translated_errors():  # a refused token raises: retrying will not help
             auth = await self.client.auth_test()
         self.bot_user_id = auth.get("user_id")
+        # the Socket Mode client retries a refused app token forever: check it here first
+        with self._translated_errors():
+            await self.client.apps_connections_open(app_token=self.app_token)
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT):
                 await self.handler.connect_async()
