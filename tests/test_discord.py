@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bridges import DiscordBridge, Handlers
-from runners.launcher import SessionLauncher
+from tests.bridgekit import demo_with, started
 from tests.fakes.discord_api import ALICE, CHANNEL, MALLORY, PUBLIC_THREAD, FakeDiscord
 from tether_tui.logs import RedactingFilter
 from tether_tui.models import Via
@@ -29,10 +29,6 @@ def make_bridge(fake: FakeDiscord, tmp_path, store: SessionStore | None = None, 
                          gateway_url=fake.gateway_url, guild_ready_timeout=0.05, **kwargs)
 
 
-async def started(bridge: DiscordBridge) -> DiscordBridge:
-    await asyncio.wait_for(bridge.start(), 20)
-    return bridge
-
 
 def approval(fake: FakeDiscord, text: str = "🔐"):
     return next((m for m in fake.bot_messages() if m.buttons and text in m.content), None)
@@ -40,12 +36,8 @@ def approval(fake: FakeDiscord, text: str = "🔐"):
 
 @pytest.fixture
 async def demo(fake, tmp_path):
-    store = SessionStore()
-    session_id = await SessionLauncher(store).start_demo(0, speed=20)
-    bridge = await started(make_bridge(fake, tmp_path, store))
-    yield store, session_id, bridge
-    await bridge.stop()
-    await store.stop_session(session_id, by="test", via=Via.SYSTEM)
+    async with demo_with(lambda store: make_bridge(fake, tmp_path, store)) as demo:
+        yield demo
 
 
 async def test_demo_session_gets_a_public_thread_and_a_button_unblocks_it(fake, demo):

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bridges import Handlers, SlackBridge
-from runners.launcher import SessionLauncher
+from tests.bridgekit import demo_with, started
 from tests.fakes.slack_api import ALICE, MALLORY, FakeSlack
 from tether_tui.models import SessionState, Via
 from tether_tui.store import SessionStore
@@ -28,10 +28,6 @@ def make_bridge(fake: FakeSlack, tmp_path, store: SessionStore | None = None, **
                        data_dir=tmp_path / "slack", api_url=fake.api_url, **kwargs)
 
 
-async def started(bridge: SlackBridge) -> SlackBridge:
-    await asyncio.wait_for(bridge.start(), 15)
-    return bridge
-
 
 def approval(fake: FakeSlack, text: str = "🔐"):
     return next((m for m in fake.bot_messages() if m.buttons and text in m.shown), None)
@@ -39,12 +35,8 @@ def approval(fake: FakeSlack, text: str = "🔐"):
 
 @pytest.fixture
 async def demo(fake, tmp_path):
-    store = SessionStore()
-    session_id = await SessionLauncher(store).start_demo(0, speed=20)
-    bridge = await started(make_bridge(fake, tmp_path, store))
-    yield store, session_id, bridge
-    await bridge.stop()
-    await store.stop_session(session_id, by="test", via=Via.SYSTEM)
+    async with demo_with(lambda store: make_bridge(fake, tmp_path, store)) as demo:
+        yield demo
 
 
 async def test_demo_session_gets_a_thread_and_a_button_unblocks_it(fake, demo):

@@ -7,7 +7,6 @@ import asyncio
 import json
 import logging
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from bridges import Handlers, TelegramBridge
 from runners.launcher import SessionLauncher
+from tests.bridgekit import demo_with, started
 from tests.fakes.telegram_api import FakeTelegram
 from tether_tui.models import SessionState, Via
 from tether_tui.store import SessionStore
@@ -69,10 +69,6 @@ def make_bridge(fake: FakeTelegram, tmp_path: Path, store: SessionStore | None =
         base_file_url=fake.file_url, poll_timeout=1, **kwargs,
     )
 
-
-async def started(bridge: TelegramBridge) -> TelegramBridge:
-    await asyncio.wait_for(bridge.start(), 15)
-    return bridge
 
 
 def approval_message(fake: FakeTelegram):
@@ -138,13 +134,8 @@ async def test_used_alone_the_handler_hears_the_decision_with_keywords(fake, tmp
 
 @pytest.fixture
 async def demo(fake, tmp_path):
-    """A demo agent in a store, with the Telegram bridge attached: (store, session id, bridge)."""
-    store = SessionStore()
-    session_id = await SessionLauncher(store).start_demo(0, speed=20)
-    bridge = await started(make_bridge(fake, tmp_path, store))
-    yield store, session_id, bridge
-    await bridge.stop()
-    await store.stop_session(session_id, by="test", via=Via.SYSTEM)
+    async with demo_with(lambda store: make_bridge(fake, tmp_path, store)) as demo:
+        yield demo
 
 
 async def test_demo_agent_is_unblocked_from_telegram_and_the_message_shows_who(fake, demo):

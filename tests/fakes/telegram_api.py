@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.common import FakeServer
+
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler", "blockquote", "span"}
 LIMITED = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "createForumTopic"}
 
@@ -83,7 +85,7 @@ class Limits:
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(FakeServer):
     token: str = "123456789:TEST-token-abcdefghijklmnopqrstuvwxyz"
     group_id: int = -1001234567890
     limits: Limits | None = field(default_factory=Limits)
@@ -91,42 +93,31 @@ class FakeTelegram:
     messages: dict[int, Message] = field(default_factory=dict)
     topics: dict[int, str] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    too_many: int = 0
-    rejected: list[tuple[str, str]] = field(default_factory=list)
-    down: bool = False
+
+    name = "fake Telegram"
 
     def __post_init__(self) -> None:
+        FakeServer.__init__(self)
         self._updates: deque[dict[str, Any]] = deque()
         self._update_id = 0
         self._message_id = 0
         self._thread_id = 100
         self._new_update = asyncio.Event()
-        self._changed = asyncio.Event()
-        self._faults: list[tuple[str, int, int]] = []
         self._chat_tokens: dict[int, tuple[float, float]] = {}
         self._group_sends: dict[int, deque[float]] = {}
         self._overall: deque[float] = deque()
-        self._runner: web.AppRunner | None = None
         self._closing = False
-        self.port = 0
         self.send_times: list[tuple[float, str]] = []
 
     # ----------------------------------------------------------------- lifecycle
-    async def start(self) -> None:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
         self._closing = True
         self._new_update.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await super().stop()
 
     @property
     def base_url(self) -> str:
@@ -137,10 +128,6 @@ class FakeTelegram:
         return f"http://127.0.0.1:{self.port}/file/bot"
 
     # ----------------------------------------------------------------- test controls
-    def fail_next(self, method: str, status: int = 429, times: int = 1, retry_after: int = 1) -> None:
-        for _ in range(times):
-            self._faults.append((method, status, retry_after))
-
     def user(self, user_id: int = 1001, username: str = "alice") -> dict[str, Any]:
         return {"id": user_id, "is_bot": False, "first_name": username.title(), "username": username}
 
@@ -188,20 +175,6 @@ class FakeTelegram:
     def answers(self, query_id: str) -> list[dict[str, Any]]:
         return [params for method, params in self.calls if method == "answerCallbackQuery" and params.get("callback_query_id") == query_id]
 
-    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            result = predicate()
-            if result:
-                return result
-            if time.monotonic() > deadline:
-                raise AssertionError("fake Telegram: condition not reached")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), 0.05)
-            except asyncio.TimeoutError:
-                pass
-
     # ----------------------------------------------------------------- HTTP
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
@@ -226,14 +199,14 @@ class FakeTelegram:
         return decoded
 
     def _ok(self, result: Any) -> web.Response:
-        self._changed.set()
+        self.changed()
         return web.json_response({"ok": True, "result": result})
 
     def _error(self, code: int, description: str, retry_after: int | None = None) -> web.Response:
         payload: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
         if retry_after is not None:
             payload["parameters"] = {"retry_after": retry_after}
-        self._changed.set()
+        self.changed()
         return web.json_response(payload, status=code)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -247,16 +220,16 @@ class FakeTelegram:
             raise web.HTTPBadGateway()
         params = await self._params(request)
         self.calls.append((method, params))
-        for index, (name, status, retry_after) in enumerate(self._faults):
-            if name == method:
-                del self._faults[index]
-                if status == 429:
-                    self.too_many += 1
-                    return self._error(429, f"Too Many Requests: retry after {retry_after}", retry_after)
-                if status == 0:
-                    request.transport.close()  # type: ignore[union-attr]
-                    raise web.HTTPBadGateway()
-                return self._error(status, "Internal Server Error")
+        fault = self.take_fault(method)
+        if fault is not None:
+            if fault.status == 429:
+                self.too_many += 1
+                retry_after = int(fault.retry_after)
+                return self._error(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+            if fault.status == 0:
+                request.transport.close()  # type: ignore[union-attr]
+                raise web.HTTPBadGateway()
+            return self._error(fault.status, "Internal Server Error")
         if method in LIMITED and (limited := self._limit(params)) is not None:
             return limited
         handler = getattr(self, f"_m_{method}", None)
