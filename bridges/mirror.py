@@ -132,6 +132,7 @@ class BridgeMirror:
         try:
             for session in self.store.sessions():
                 self.scheduler.submit(Priority.APPROVAL, lambda s=session.id: self._thread_job(s), key=f"thread:{session.id}")
+                self._catch_up(session.id)
             for request in self.store.approvals.pending():
                 self._queue_approval(request)
             async for batch in subscription:
@@ -142,6 +143,14 @@ class BridgeMirror:
                         log.exception("%s bridge failed to mirror %s", self.platform.name, type(event).__name__)
         finally:
             subscription.close()
+
+    def _catch_up(self, session_id: str) -> None:
+        """Output written before this bridge was following: its newest lines, as one update."""
+        buffer = self.store.output(session_id)
+        lines = buffer.tail(PENDING_LINES)
+        if lines:
+            earlier = buffer.next_seq - len(lines)
+            self._output(OutputAppended(session_id, lines, earlier, skipped=earlier))
 
     def apply(self, event: Event) -> None:
         if isinstance(event, SessionAdded):

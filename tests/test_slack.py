@@ -242,6 +242,7 @@ async def test_slack_down_at_start_then_back_and_the_token_never_logged(fake, tm
     caplog.set_level(logging.DEBUG)
     store = SessionStore()
     store.add_session("s1", "agent")
+    store.append_output("s1", "\n".join(f"compiling unit {n}" for n in range(1, 501)))  # before the bridge follows
     fake.down = True
     bridge = make_bridge(fake, tmp_path, store)
     task = asyncio.create_task(bridge.start())
@@ -252,6 +253,9 @@ async def test_slack_down_at_start_then_back_and_the_token_never_logged(fake, tm
     try:
         await fake.wait_for(lambda: approval(fake), 15)
         assert store.bridge_health["slack"][0] == "connected"
+        # what the session wrote before the bridge was there: its newest lines, and how many came before
+        caught_up = await fake.wait_for(lambda: next((m for m in fake.bot_messages() if "compiling unit 500" in m.text), None), 15)
+        assert caught_up.text.startswith("… ") and "lines skipped (!log sends them all)" in caught_up.text
         assert fake.bot_token not in caplog.text and fake.app_token not in caplog.text
     finally:
         await bridge.stop()
