@@ -54,6 +54,8 @@ def build_scene(audit_path: Path | None = None) -> SessionStore:
     store = SessionStore(config=Config(), clock=clock, audit=AuditLog(audit_path))
     store.set_bridge_health("telegram", BridgeHealth.CONNECTED)
     store.set_bridge_health("slack", BridgeHealth.CONNECTING)
+    store.set_bridge_health("discord", BridgeHealth.CONNECTED)
+    store.set_pairing_code("discord", "4821-7730")
 
     store.add_session("s-invoice", "claude · invoice-api", directory="/home/dev/src/invoice-api", runner_type="demo")
     store.append_output("s-invoice", INVOICE_OUTPUT)

@@ -40,7 +40,7 @@ class StatusBar(Static):
             text.append(f"{icon} {health}" if wide else icon, style=style)
             code = self.pairing.get(name)
             if code:
-                text.append(f" pair: {code}" if wide else f" {code}", style="bold cyan")
+                text.append(f" pair code: {code}" if wide else f" pair {code}", style="bold cyan")
         if self.config_error:
             text.append("  │ ", style="dim")
             text.append("config error" if not wide else f"config error: {self.config_error}", style="bold red")
