@@ -235,7 +235,8 @@ async def test_config_error_and_bridge_health_show_in_the_status_bar():
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         bar = app.screen.query_one(StatusBar)
-        assert bar.bridges["telegram"][0] == "connected" and bar.bridges["discord"][0] == "not configured"
+        assert bar.bridges["telegram"][0] == "connected" and bar.bridges["slack"][0] == "connecting"
+        assert "Discord ● connected pair code: 4821-7730" in str(bar.render())
         store.config_failed("config.toml:3: [approvals] fallback: expected one of 'deny', 'defer', got 'allow'")
         store.set_bridge_health("telegram", "failing", "429")
         await settle(pilot)
