@@ -18,7 +18,7 @@ from typing import Any
 from bridges.callbacks import CallbackCodec
 from bridges.markup import chunk_markdown, newest_that_fit
 from bridges.pacing import Priority, SendScheduler
-from bridges.platform import ChatPlatform
+from bridges.platform import Buttons, ChatPlatform
 from bridges.render import STATE_NOTICES, approval_buttons, approval_text, state_notice
 from bridges.threads import ThreadMap
 from tether_tui.events import (
@@ -125,6 +125,18 @@ class BridgeMirror:
         finally:
             del self._creating[session_id]
 
+    async def send_to_session(self, session_id: str, text: str, buttons: Buttons | None = None) -> tuple[str, str]:
+        """Send in the session's thread, opening it if need be; a thread that has been deleted
+        in the chat is replaced by a new one. Returns (thread id, message id)."""
+        thread_id = await self.ensure_thread(session_id)
+        try:
+            return thread_id, await self.platform.send(thread_id, text, buttons)
+        except LookupError:
+            log.warning("%s: the thread of %s is gone; opening a new one", self.platform.name, session_id)
+            self.threads.forget(session_id)
+            thread_id = await self.ensure_thread(session_id)
+            return thread_id, await self.platform.send(thread_id, text, buttons)
+
     # ----------------------------------------------------------------- following the store
     async def follow(self) -> None:
         """Mirror the store until cancelled, starting with what is already there."""
@@ -185,10 +197,9 @@ class BridgeMirror:
     async def _send_approval(self, request: ApprovalRequest) -> None:
         if not request.pending or self.threads.approval_message(request.id) is not None:
             return  # decided already, or shown (before a restart, perhaps)
-        thread_id = await self.ensure_thread(request.session_id)
         text = approval_text(self.markup, request, self._title(request.session_id))
         buttons = approval_buttons(self.codec, request, self.timer_minutes)
-        message_id = await self.platform.send(thread_id, text, buttons)
+        thread_id, message_id = await self.send_to_session(request.session_id, text, buttons)
         self.threads.remember_approval(request.id, thread_id, message_id)
         if request.decision is not None:  # decided while the message was on its way
             self._decided(request, request.decision)
@@ -245,8 +256,7 @@ class BridgeMirror:
             text = self.markup.markdown(chunk)
 
             async def send(text: str = text) -> None:
-                thread_id = await self.ensure_thread(session_id)
-                await self.platform.send(thread_id, text)
+                await self.send_to_session(session_id, text)
                 self._tails.setdefault(session_id, OutputTail()).message_id = None  # output continues below
 
             self.scheduler.submit(Priority.NOTICE, send, description=f"final message {session_id}")
@@ -255,7 +265,6 @@ class BridgeMirror:
         tail = self._tails.get(session_id)
         if tail is None or not tail.pending or not self.store.has_session(session_id):
             return
-        thread_id = await self.ensure_thread(session_id)
         budget = self.markup.limit - 80
         pending = list(tail.pending)
         tail.pending.clear()
@@ -264,6 +273,7 @@ class BridgeMirror:
         fresh, tail.fresh_message = tail.fresh_message, False
         if tail.message_id is not None and not fresh and not tail.skipped and sum(len(x) + 1 for x in combined) <= budget:
             try:
+                thread_id = await self.ensure_thread(session_id)
                 await self.platform.edit(thread_id, tail.message_id, self._output_text(combined, 0), None)
                 tail.shown = combined
                 return
@@ -271,7 +281,7 @@ class BridgeMirror:
                 tail.message_id = None
         kept = newest_that_fit(pending, budget)
         skipped = tail.skipped + len(pending) - len(kept)
-        message_id = await self.platform.send(thread_id, self._output_text(kept, skipped))
+        _thread_id, message_id = await self.send_to_session(session_id, self._output_text(kept, skipped))
         tail.message_id, tail.shown, tail.skipped = message_id, kept, 0
         if skipped:
             tail.message_id = None  # a flood: next update starts a fresh message below
@@ -308,8 +318,7 @@ class BridgeMirror:
     # ----------------------------------------------------------------- notices
     def notify(self, session_id: str, text: str, priority: Priority = Priority.NOTICE) -> None:
         async def send() -> None:
-            thread_id = await self.ensure_thread(session_id)
-            await self.platform.send(thread_id, text)
+            await self.send_to_session(session_id, text)
 
         self.scheduler.submit(priority, send, description=f"notice {session_id}")
 

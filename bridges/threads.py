@@ -76,6 +76,11 @@ class ThreadMap:
         self._threads[session_id] = {"thread": thread_id, "title": title}
         self._save()
 
+    def forget(self, session_id: str) -> None:
+        """The session's thread is gone (deleted in the chat): the next send opens a new one."""
+        if self._threads.pop(session_id, None) is not None:
+            self._save()
+
     # ----------------------------------------------------------------- approval messages
     def approval_message(self, request_id: str) -> tuple[str, str] | None:
         """(thread id, message id) of the message that shows this request, if one was sent."""

@@ -229,3 +229,19 @@ async def test_a_refused_token_stops_the_start_with_a_clear_error(fake, tmp_path
     with pytest.raises(discord.LoginFailure):
         await asyncio.wait_for(bridge.start(), 10)
     await bridge.stop()
+
+
+async def test_a_thread_deleted_in_discord_is_replaced_by_a_new_one(fake, tmp_path):
+    store = SessionStore()
+    store.add_session("s1", "agent")
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    try:
+        store.approvals.submit("s1", "Bash", {"command": "make one"})
+        first = await fake.wait_for(lambda: approval(fake, "make one"))
+        del fake.threads[first.channel_id]  # someone deleted the thread
+        store.approvals.submit("s1", "Bash", {"command": "make two"})
+        second = await fake.wait_for(lambda: approval(fake, "make two"), 15)
+        assert second.channel_id != first.channel_id and second.channel_id in fake.threads
+        assert bridge.threads.thread_of("s1") == second.channel_id
+    finally:
+        await bridge.stop()

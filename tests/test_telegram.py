@@ -418,3 +418,18 @@ async def test_auto_approvals_are_announced_in_one_notice_and_final_messages_arr
     finally:
         sweeper.cancel()
         await bridge.stop()
+
+
+async def test_a_deleted_topic_is_replaced_by_a_new_one(fake, tmp_path):
+    store = SessionStore()
+    store.add_session("s1", "agent")
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    try:
+        store.approvals.submit("s1", "Bash", {"command": "make one"})
+        first = await fake.wait_for(lambda: next((m for m in fake.bot_messages() if "make one" in m.text), None))
+        del fake.topics[first.thread_id]  # someone deleted the topic
+        store.approvals.submit("s1", "Bash", {"command": "make two"})
+        second = await fake.wait_for(lambda: next((m for m in fake.bot_messages() if "make two" in m.text), None), 15)
+        assert second.thread_id != first.thread_id and second.thread_id in fake.topics
+    finally:
+        await bridge.stop()

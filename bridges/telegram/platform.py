@@ -125,12 +125,17 @@ class TelegramPlatform:
         return str(topic.message_thread_id)
 
     async def send(self, thread_id: str | None, text: str, buttons: Buttons | None = None) -> str:
-        message = await self._call(
-            self.app.bot.send_message(
-                self.chat_id, text, message_thread_id=int(thread_id) if thread_id is not None else None, parse_mode=ParseMode.HTML,
-                reply_markup=self._keyboard(buttons), disable_web_page_preview=True,
+        try:
+            message = await self._call(
+                self.app.bot.send_message(
+                    self.chat_id, text, message_thread_id=int(thread_id) if thread_id is not None else None, parse_mode=ParseMode.HTML,
+                    reply_markup=self._keyboard(buttons), disable_web_page_preview=True,
+                )
             )
-        )
+        except BadRequest as exc:
+            if "thread not found" in exc.message.lower():
+                raise LookupError(exc.message) from None  # the topic was deleted
+            raise
         return str(message.message_id)
 
     async def edit(self, thread_id: str, message_id: str, text: str, buttons: Buttons | None = None) -> None:
