@@ -9,7 +9,10 @@ Reports: 429 answers; sends and edits accepted, and the most in any 60 s; how lo
 took to reach the chat; how long after the flood until every thread shows its session's last
 line; whether the store kept every line within its cap; resident memory.
 
-Usage: python bench/bridge_flood.py telegram|slack|discord [sessions] [lines_per_second] [seconds]
+With several platforms (``slack,discord`` or ``all``) every bridge is attached to the one store at
+once, as in the dashboard: each is paced by its own platform, none waits for another.
+
+Usage: python bench/bridge_flood.py telegram|slack|discord|all [sessions] [lines_per_second] [seconds]
 """
 
 from __future__ import annotations
@@ -88,17 +91,19 @@ async def discord(store: SessionStore, data: str) -> Platform:
 PLATFORMS = {"telegram": telegram, "slack": slack, "discord": discord}
 
 
-async def run(name: str, sessions: int, rate: float, seconds: float) -> None:
+async def run(names: list[str], sessions: int, rate: float, seconds: float) -> None:
     store = SessionStore()
-    platform = await PLATFORMS[name](store, tempfile.mkdtemp())
-    fake, bridge = platform.fake, platform.bridge
-    await bridge.start()
+    platforms = {name: await PLATFORMS[name](store, tempfile.mkdtemp()) for name in names}
+    for platform in platforms.values():
+        await platform.bridge.start()
     ids = [f"flood-{n:02d}" for n in range(sessions)]
     for session_id in ids:
         store.add_session(session_id, f"flood {session_id}")
-    await fake.wait_for(lambda: all(bridge.threads.thread_of(i) for i in ids), 120)
-    await asyncio.sleep(platform.settle)
-    fake.send_times.clear()
+    for platform in platforms.values():
+        await platform.fake.wait_for(lambda p=platform: all(p.bridge.threads.thread_of(i) for i in ids), 120)
+    await asyncio.sleep(max(p.settle for p in platforms.values()))
+    for platform in platforms.values():
+        platform.fake.send_times.clear()
     peak = rss_mb()
     started = time.monotonic()
     for session_id in ids:
@@ -107,46 +112,56 @@ async def run(name: str, sessions: int, rate: float, seconds: float) -> None:
     await asyncio.sleep(seconds / 2)
     asked = time.monotonic()
     store.approvals.submit(ids[0], "Bash", {"command": "make deploy"}, request_id="req_flood")
-    await fake.wait_for(lambda: any("make deploy" in text for text in platform.shown().values()), 120)
-    approval_delay = time.monotonic() - asked
 
+    async def shown_after(platform: Platform, predicate: Callable[[], bool]) -> float:
+        await platform.fake.wait_for(predicate, 300)
+        return time.monotonic()
+
+    approval_at = asyncio.gather(*(
+        shown_after(p, lambda p=p: any("make deploy" in text for text in p.shown().values())) for p in platforms.values()
+    ))
     while any(not store.session(i).state.is_final for i in ids):
         peak = max(peak, rss_mb())
         await asyncio.sleep(0.2)
     flood_end = time.monotonic()
 
-    def all_caught_up() -> bool:
+    def caught_up(platform: Platform) -> bool:
         shown = platform.shown()
         return all(
-            store.output(i).lines()[-1].split(" ·")[0] in shown.get(bridge.threads.thread_of(i) or "", "") for i in ids
+            store.output(i).lines()[-1].split(" ·")[0] in shown.get(platform.bridge.threads.thread_of(i) or "", "") for i in ids
         )
 
-    await fake.wait_for(all_caught_up, 300)
-    catch_up = time.monotonic() - flood_end
+    caught_up_at = await asyncio.gather(*(shown_after(p, lambda p=p: caught_up(p)) for p in platforms.values()))
+    approvals = await approval_at
     peak = max(peak, rss_mb())
 
     written = sum(store.output(i).next_seq for i in ids)
     cap = store.config.history.max_lines
     kept_ok = all(len(store.output(i)) == min(cap, store.output(i).next_seq) for i in ids)
-    sends = [t for t, _ in fake.send_times]
-    span = (sends[-1] - sends[0]) / 60 if len(sends) > 1 else 1
-    print(f"{name} flood: {sessions} sessions x {rate:g} lines/s x {seconds:g} s = {written:,} lines ({time.monotonic() - started:.0f} s in all)")
-    print(f"429 answers: {fake.too_many}   rejected messages: {len(fake.rejected)}")
-    print(f"sends+edits accepted: {len(sends)} over {span:.1f} min; most in any 60 s: {most_in_window(sends)} ({platform.limits})")
-    print(f"approval asked mid-flood reached the chat after {approval_delay:.1f} s (goal < 5 s)")
-    print(f"every thread showed its last line {catch_up:.1f} s after the flood (goal < 60 s)")
+    print(f"{'+'.join(names)} flood: {sessions} sessions x {rate:g} lines/s x {seconds:g} s = {written:,} lines "
+          f"({time.monotonic() - started:.0f} s in all)")
+    for (name, platform), approval, caught in zip(platforms.items(), approvals, caught_up_at):
+        fake = platform.fake
+        sends = [t for t, _ in fake.send_times]
+        span = (sends[-1] - sends[0]) / 60 if len(sends) > 1 else 0.0
+        print(f"[{name}] 429 answers: {fake.too_many}   rejected messages: {len(fake.rejected)}")
+        print(f"[{name}] sends+edits accepted: {len(sends)} over {span:.1f} min; most in any 60 s: {most_in_window(sends)} ({platform.limits})")
+        print(f"[{name}] approval asked mid-flood reached the chat after {approval - asked:.1f} s (goal < 5 s)")
+        print(f"[{name}] every thread showed its last line {caught - flood_end:.1f} s after the flood (goal < 60 s)")
     print(f"store kept every line within its cap ({cap}/session): {'yes' if kept_ok else 'NO'}")
     print(f"resident memory: peak {peak:.0f} MB")
-    await bridge.stop()
-    await fake.stop()
+    for platform in platforms.values():
+        await platform.bridge.stop()
+        await platform.fake.stop()
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in PLATFORMS:
+    names = list(PLATFORMS) if sys.argv[1:2] == ["all"] else sys.argv[1].split(",") if len(sys.argv) > 1 else []
+    if not names or any(name not in PLATFORMS for name in names):
         sys.exit(__doc__)
     args = [float(a) for a in sys.argv[2:]]
     sessions, rate, seconds = (args + [20, 1000, 10][len(args):])[:3]
-    asyncio.run(run(sys.argv[1], int(sessions), rate, seconds))
+    asyncio.run(run(names, int(sessions), rate, seconds))
 
 
 if __name__ == "__main__":
