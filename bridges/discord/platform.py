@@ -86,6 +86,7 @@ class DiscordPlatform:
         self.guild_ready_timeout = guild_ready_timeout
         self.client = self._new_client()
         self._runner: asyncio.Task[None] | None = None
+        self._closing = False
 
     def _new_client(self) -> TetherClient:
         """A Client that has been closed cannot log in again: each attempt gets a new one."""
@@ -104,6 +105,7 @@ class DiscordPlatform:
 
     # ----------------------------------------------------------------- lifecycle
     async def connect(self) -> None:
+        self._closing = False
         try:
             await self.client.login(self.token)
         except discord.LoginFailure:
@@ -127,13 +129,14 @@ class DiscordPlatform:
 
     def _gateway_ended(self, task: asyncio.Task[None]) -> None:
         """discord.py reconnects by itself; if its gateway loop still ends, say so loudly."""
-        if task.cancelled() or self.client.is_closed() and task.exception() is None:
+        if self._closing or task.cancelled():
             return
         error = task.exception()
         log.error("Discord gateway stopped: %r", error, exc_info=error)
         self._on_health(False, f"gateway stopped: {error!r}")
 
     async def disconnect(self) -> None:
+        self._closing = True
         await self.client.close()
         if self._runner is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):

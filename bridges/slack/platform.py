@@ -85,6 +85,7 @@ class SlackPlatform:
         # the Socket Mode client retries a refused app token forever: check it here first
         with self._translated_errors():
             await self.client.apps_connections_open(app_token=self.app_token)
+        self.handler = AsyncSocketModeHandler(self.app, self.app_token)  # a closed one cannot connect again
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT):
                 await self.handler.connect_async()
