@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from html.parser import HTMLParser
 from typing import Protocol
 
 
@@ -42,7 +43,35 @@ class TelegramHtml:
         return f"<pre>{self.escape(text)}</pre>"
 
     def markdown(self, text: str) -> str:
-        return self.escape(text)
+        from chatgpt_md_converter import telegram_format
+
+        try:
+            converted = telegram_format(text)
+        except Exception:  # a converter's bug must not cost the message
+            return self.escape(text)
+        # Telegram refuses the whole message over one unbalanced tag: plain text then
+        return converted if _tags_balanced(converted) else self.escape(text)
+
+
+class _TagBalance(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.broken = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open.pop() != tag:
+            self.broken = True
+
+
+def _tags_balanced(text: str) -> bool:
+    checker = _TagBalance()
+    checker.feed(text)
+    checker.close()
+    return not checker.broken and not checker.open
 
 
 FENCE_BREAK = "`\u200b``"
@@ -108,7 +137,15 @@ class DiscordMarkdown:
 
 
 def split_long_line(line: str, width: int) -> list[str]:
-    return [line[i : i + width] for i in range(0, len(line), width)] or [""]
+    """Pieces of at most ``width`` characters, cut after a space where one is near the end."""
+    pieces = []
+    while len(line) > width:
+        space = line.rfind(" ", width * 4 // 5, width)
+        cut = space + 1 if space > 0 else width
+        pieces.append(line[:cut])
+        line = line[cut:]
+    pieces.append(line)
+    return pieces
 
 
 def chunk_lines(lines: list[str], budget: int) -> list[list[str]]:

@@ -8,7 +8,7 @@ import stat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridges.markup import DiscordMarkdown, SlackMrkdwn, chunk_markdown
+from bridges.markup import DiscordMarkdown, SlackMrkdwn, TelegramHtml, chunk_markdown
 from bridges.pairing import LOCKOUT_SECONDS, MAX_WRONG_PER_CODE, Pairing, PairResult
 from bridges.replies import TextDecision, parse_text_decision
 
@@ -114,3 +114,14 @@ def test_platform_markups_escape_what_they_must():
     assert discord.escape("*not bold* __x__ `y`") == r"\*not bold\* \_\_x\_\_ \`y\`"
     assert discord.escape("# not a heading") == r"\# not a heading"
     assert discord.pre("code ``` inside") == "```\ncode `\u200b`` inside\n```"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["**", "*", "_", "__", "`", "```", "```py", "\n", "<", ">", "&", "[a](http://x.y)",
+                                 "# ", "- ", "1. ", "> ", "~~", "||", "word", " ", "&amp;", "<b>", "</i>"]), max_size=40))
+def test_telegram_markdown_is_always_valid_html(parts):
+    from tests.fakes.telegram_api import parse_html
+
+    for chunk in chunk_markdown("".join(parts), 4000):
+        error, _visible = parse_html(TelegramHtml().markdown(chunk))
+        assert error is None, (chunk, TelegramHtml().markdown(chunk))

@@ -414,7 +414,12 @@ async def test_auto_approvals_are_announced_in_one_notice_and_final_messages_arr
         final = "Done: " + " ".join(f"step{n}" for n in range(600))  # longer than one message
         await store.on_output("s1", "stdout", final, is_final=True)
         parts = await fake.wait_for(lambda: [m.text for m in fake.bot_messages() if "step" in m.text and "<pre>" not in m.text] if len([m for m in fake.bot_messages() if "step" in m.text]) >= 2 else None)
-        assert "".join(parts).replace("\n", "") == final.replace("\n", "")
+        assert " ".join(parts).split() == final.split()  # every word whole, none lost
+        # an agent's Markdown arrives as Telegram formatting
+        await store.on_output("s1", "stdout", "**Fixed** the `parse_due_date` bug & added tests:\n```python\nassert a < b\n```", is_final=True)
+        shown = await fake.wait_for(lambda: next((m for m in fake.bot_messages() if "Fixed" in m.text), None))
+        assert shown.text.startswith("<b>Fixed</b> the <code>parse_due_date</code> bug &amp; added tests:")
+        assert "assert a &lt; b" in shown.text and "<pre>" in shown.text and fake.rejected == []
     finally:
         sweeper.cancel()
         await bridge.stop()

@@ -32,6 +32,7 @@ class TelegramBridge(ChatBridge):
         **options: Unpack[BridgeOptions],
     ) -> None:
         require_library("telegram", EXTRA_HINT)
+        require_library("chatgpt_md_converter", EXTRA_HINT)
         super().__init__(scope=f"telegram:{forum_group_id}", handlers=handlers, **options)
         self.token = token
         self.forum_group_id = int(forum_group_id)
