@@ -242,3 +242,14 @@ async def test_config_error_and_bridge_health_show_in_the_status_bar():
         await settle(pilot)
         rendered = str(bar.render())
         assert "config error: config.toml:3" in rendered and "✖ failing" in rendered
+
+
+async def test_a_failing_bridge_says_why_in_a_notification():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        store.set_bridge_health("slack", "failing", "SlackBridge needs slack-bolt: pip install 'tether-tui[slack]'")
+        await settle(pilot)
+        notes = [(n.title, n.message) for n in app._notifications]
+        assert ("Slack failing", "SlackBridge needs slack-bolt: pip install 'tether-tui[slack]'") in notes

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Input
 from tether_tui.app.widgets.approval_queue import ApprovalQueue
 from tether_tui.app.widgets.output_view import OutputView
 from tether_tui.app.widgets.sessions_table import SessionsTable
-from tether_tui.app.widgets.status_bar import StatusBar
+from tether_tui.app.widgets.status_bar import LABELS, StatusBar
 from tether_tui.app.widgets.timers_panel import TimersPanel
 from tether_tui.events import (
     ApprovalDecided,
@@ -29,6 +29,7 @@ from tether_tui.events import (
     SessionChanged,
     SessionRemoved,
 )
+from tether_tui.store import BridgeHealth
 
 if TYPE_CHECKING:
     from tether_tui.app.app import TetherApp
@@ -50,7 +51,7 @@ class MainScreen(Screen[None]):
         Binding("escape", "leave_input", "Leave input", show=False),
     ]
 
-    app: "TetherApp"
+    app: TetherApp
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -105,7 +106,11 @@ class MainScreen(Screen[None]):
                 status = True
             elif isinstance(event, (RuleAdded, RuleRemoved)):
                 rules = True
-            elif isinstance(event, (BridgeHealthChanged, ConfigReloaded, ConfigFailed)):
+            elif isinstance(event, BridgeHealthChanged):
+                status = True
+                if event.health == BridgeHealth.FAILING and event.detail:  # the top bar has no room for why
+                    self.app.notify(event.detail, title=f"{LABELS.get(event.name, event.name)} failing", severity="warning")
+            elif isinstance(event, (ConfigReloaded, ConfigFailed)):
                 status = True
         for session_id in changed:
             if store.has_session(session_id):
