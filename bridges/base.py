@@ -252,7 +252,7 @@ class ChatBridge:
         await self.handlers.call(
             "on_approval_response",
             thread_id=thread_id,
-            request_id=request.id,
+            request_id=request.external_id,
             approved=decision.allowed,
             reason=decision.reason,
             timer=decision.timer,

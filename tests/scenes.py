@@ -94,7 +94,7 @@ async def show_dashboard(pilot) -> None:
 
 
 async def show_details(pilot) -> None:
-    pilot.app.open_details("req_edit_dates")
+    pilot.app.open_details(request_id(pilot.app.store, "req_edit_dates"))
 
 
 async def show_timer_dialog(pilot) -> None:
@@ -121,3 +121,10 @@ async def open_view(pilot, name: str) -> None:
     await VIEWS[name](pilot)
     for _ in range(3):
         await pilot.pause()
+
+
+def request_id(store: SessionStore, agent_request_id: str) -> str:
+    """The store's id of the scene's request that the agent called ``agent_request_id``."""
+    request = store.approvals.find_by_agent_id(agent_request_id)
+    assert request is not None, agent_request_id
+    return request.id

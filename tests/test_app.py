@@ -15,7 +15,7 @@ from tether_tui.app.widgets.sessions_table import SessionsTable
 from tether_tui.app.widgets.status_bar import StatusBar
 from tether_tui.app.widgets.timers_panel import TimersPanel
 from tether_tui.models import RuleScope, SessionState, Via
-from tests.scenes import build_scene
+from tests.scenes import build_scene, request_id
 
 SIZE = (120, 36)
 
@@ -31,15 +31,15 @@ async def test_approve_and_deny_from_the_keyboard():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         queue = app.screen.query_one(ApprovalQueue)
-        assert queue.row_count == 2 and queue.selected_id == "req_edit_dates"
+        assert queue.row_count == 2 and queue.selected_id == request_id(store, "req_edit_dates")
         await pilot.press("a")
         await settle(pilot)
-        assert store.approvals.get("req_edit_dates").decision.allowed
-        assert store.approvals.get("req_edit_dates").decision.by == "dev"
-        assert queue.row_count == 1 and queue.selected_id == "req_npm_test"
+        assert store.approvals.get(request_id(store, "req_edit_dates")).decision.allowed
+        assert store.approvals.get(request_id(store, "req_edit_dates")).decision.by == "dev"
+        assert queue.row_count == 1 and queue.selected_id == request_id(store, "req_npm_test")
         await pilot.press("d")
         await settle(pilot)
-        decision = store.approvals.get("req_npm_test").decision
+        decision = store.approvals.get(request_id(store, "req_npm_test")).decision
         assert not decision.allowed and decision.via is Via.KEYBOARD
         assert queue.row_count == 0 and app.screen.query_one(StatusBar).pending == 0
 
@@ -54,7 +54,7 @@ async def test_deny_with_a_reason():
         assert isinstance(app.screen, ReasonDialog)
         await pilot.press(*"use fromisoformat only", "enter")
         await settle(pilot)
-        decision = store.approvals.get("req_edit_dates").decision
+        decision = store.approvals.get(request_id(store, "req_edit_dates")).decision
         assert not decision.allowed and decision.reason == "use fromisoformat only"
 
 
@@ -70,7 +70,7 @@ async def test_timer_dialog_allows_and_sets_a_rule_and_revoke_removes_it():
         await pilot.press("tab", "down")  # 60 minutes (default 30 is highlighted)
         await pilot.press("enter")
         await settle(pilot)
-        assert store.approvals.get("req_edit_dates").decision.allowed
+        assert store.approvals.get(request_id(store, "req_edit_dates")).decision.allowed
         rule = next(r for r in store.approvals.rules() if r.session_id == "s-invoice")
         assert rule.scope is RuleScope.SESSION and store.approvals.remaining_seconds(rule) == 60 * 60
         timers = app.screen.query_one(TimersPanel)
@@ -91,18 +91,18 @@ async def test_details_show_the_diff_and_follow_a_decision_made_elsewhere():
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailsScreen)
-        assert app.screen.request.id == "req_edit_dates"
+        assert app.screen.request.id == request_id(store, "req_edit_dates")
         diff = app.screen.query(".code").first().content
         assert diff.lexer.name == "Diff" if hasattr(diff.lexer, "name") else True
         assert "+    return date.fromisoformat(text)" in diff.code
         assert '-    return datetime.strptime(text, "%Y-%m-%d").date()' in diff.code
-        store.approvals.decide("req_edit_dates", True, by="alice", via=Via.TELEGRAM)
+        store.approvals.decide(request_id(store, "req_edit_dates"), True, by="alice", via=Via.TELEGRAM)
         await settle(pilot)
         label = app.screen.query_one("#decision")
         assert str(label.render()).startswith("Approved by alice via Telegram, 12:00")
         await pilot.press("a")  # too late: refused, the dialog stays and says so
         await settle(pilot)
-        assert store.approvals.get("req_edit_dates").decision.by == "alice"
+        assert store.approvals.get(request_id(store, "req_edit_dates")).decision.by == "alice"
         assert any("Already approved by alice" in n.message for n in app._notifications)
 
 
@@ -168,7 +168,7 @@ async def test_selecting_a_session_shows_its_output():
         await pilot.press("down")
         await settle(pilot)
         assert output.session_id == "s-shop" and output.lines[-1] == "● Bash wants approval"
-        assert app.screen.query_one(ApprovalQueue).selected_id == "req_npm_test"
+        assert app.screen.query_one(ApprovalQueue).selected_id == request_id(store, "req_npm_test")
         store.append_output("s-shop", "new line from the agent")
         await settle(pilot)
         assert output.lines[-1] == "new line from the agent"

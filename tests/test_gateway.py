@@ -99,7 +99,7 @@ async def test_allow_from_the_dashboard_answers_in_claudes_format(store, gateway
 async def test_deny_feeds_the_reason_back(store, gateway):
     task = asyncio.create_task(hook("claude", {**permission_request(), "hook_event_name": "PreToolUse", "tool_use_id": "toolu_1"}))
     (request,) = await wait_pending(store)
-    assert request.id == "toolu_1"
+    assert request.agent_request_id == "toolu_1"
     store.approvals.decide(request.id, False, by="bob", via=Via.KEYBOARD, reason="use the staging target")
     _, output, _ = await task
     assert output["hookSpecificOutput"] == {
@@ -109,7 +109,7 @@ async def test_deny_feeds_the_reason_back(store, gateway):
     }
 
 
-async def test_allow_for_the_session_uses_claudes_own_permission_update(store, gateway):
+async def test_allow_for_a_while_is_our_own_rule_never_claudes_permission_update(store, gateway):
     suggestion = {"type": "addRules", "rules": [{"toolName": "Bash", "ruleContent": "make:*"}], "behavior": "allow", "destination": "localSettings"}
     task = asyncio.create_task(hook("claude", permission_request(permission_suggestions=[suggestion])))
     (request,) = await wait_pending(store)
@@ -117,7 +117,7 @@ async def test_allow_for_the_session_uses_claudes_own_permission_update(store, g
     _, output, _ = await task
     decision = output["hookSpecificOutput"]["decision"]
     assert decision["behavior"] == "allow"
-    assert decision["updatedPermissions"] == [{**suggestion, "destination": "session"}]
+    assert "updatedPermissions" not in decision  # Claude would keep it beyond our timer, unrevocable
     # and our own timer lets the next one through without anybody
     code, output, _ = await hook("claude", permission_request("make test"))
     assert output["hookSpecificOutput"]["decision"]["behavior"] == "allow"

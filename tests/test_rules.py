@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from tether_tui.models import Rule, RuleScope, Via
 from tether_tui.rules import (
     RequestContext,
+    CommandRule,
     ToolPattern,
-    command_has_prefix,
     path_within,
     resolve_path,
     rule_matches,
@@ -87,17 +87,17 @@ operators = st.sampled_from([";", "&&", "||", "|", "&", "`id`", "$(id)", ">", "<
 
 @given(words, words)
 def test_a_command_prefix_matches_whole_words(prefix, rest):
-    command = " ".join(prefix + rest)
-    assert command_has_prefix(command, " ".join(prefix))
+    rule = CommandRule(("npm", *prefix))
+    assert rule.matches(" ".join(["npm", *prefix, *rest]))
     # a longer last word is not the same word
-    assert not command_has_prefix(" ".join(prefix[:-1] + [prefix[-1] + "x"] + rest), " ".join(prefix))
+    assert not rule.matches(" ".join(["npm", *prefix[:-1], prefix[-1] + "x", *rest]))
 
 
 @given(words, operators, words)
 @settings(max_examples=200)
 def test_chained_or_substituted_commands_never_match_a_prefix(prefix, operator, rest):
-    command = " ".join(prefix) + f" {operator} " + " ".join(rest)
-    assert not command_has_prefix(command, " ".join(prefix))
+    command = "npm " + " ".join(prefix) + f" {operator} " + " ".join(rest)
+    assert not CommandRule(("npm", *prefix)).matches(command)
 
 
 def test_tool_rules_with_session_and_prefix():

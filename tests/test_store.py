@@ -116,11 +116,11 @@ async def test_permission_request_through_the_sink_waits_for_a_decision(store):
     waiter = asyncio.create_task(store.on_permission_request("s1", "req_1", "Bash", {"command": "ls"}))
     await asyncio.sleep(0)
     assert not waiter.done()
-    store.approvals.decide("req_1", False, by="bob", via=Via.DISCORD, reason="use make")
+    store.approvals.decide(store.approvals.find_by_agent_id("req_1").id, False, by="bob", via=Via.DISCORD, reason="use make")
     decision = await waiter
     assert not decision.allowed and decision.reason == "use make"
     await store.on_permission_resolved("s1", "req_1", "agent", True)  # already decided: ignored
-    assert not store.approvals.get("req_1").decision.allowed
+    assert not store.approvals.find_by_agent_id("req_1").decision.allowed
 
 
 async def test_duplicate_and_unknown_sessions(store):

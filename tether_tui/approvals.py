@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import shlex
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,15 @@ from tether_tui.clock import Clock, SystemClock
 from tether_tui.config import ApprovalSettings
 from tether_tui.events import ApprovalDecided, ApprovalRequested, AutoApprovedBatch, RuleAdded, RuleRemoved
 from tether_tui.models import ApprovalRequest, AutoApproval, Decision, Outcome, Rule, RuleScope, Session, Via
-from tether_tui.rules import RequestContext, command_has_prefix, never_auto_approved, resolve_path, rule_matches
+from tether_tui.rules import (
+    CommandRule,
+    RequestContext,
+    command_rule_for,
+    never_auto_approved,
+    resolve_path,
+    rule_matches,
+    shell_understood,
+)
 from tether_tui.toolinput import shell_command, summarize
 
 log = logging.getLogger(__name__)
@@ -94,16 +101,21 @@ class ApprovalEngine:
         cwd: str | None = None,
     ) -> ApprovalRequest:
         """Register a request. A matching rule decides it at once; otherwise it waits for a
-        person (or expiry). Await :meth:`ApprovalRequest.wait` for the decision."""
-        if request_id is not None:
-            existing = self._pending.get(request_id) or self._decided.get(request_id)
-            if existing is not None:
-                return existing
+        person (or expiry). Await :meth:`ApprovalRequest.wait` for the decision.
+
+        ``request_id`` is the agent's own id for the request. It never decides anything: a
+        request that is still pending with the same id, session, tool and input is the agent
+        asking again and gets that request back; anything else is a new request with an id of
+        our own."""
         session = self._session_lookup(session_id)
         directory = cwd or (session.directory if session else None)
+        if request_id is not None:
+            retried = self._pending_retry(session_id, request_id, tool_name, tool_input, directory)
+            if retried is not None:
+                return retried
         now_mono = self.clock.monotonic()
         request = ApprovalRequest(
-            id=request_id or f"req_{secrets.token_hex(5)}",
+            id=f"req_{secrets.token_hex(8)}",
             session_id=session_id,
             tool_name=tool_name,
             tool_input=tool_input,
@@ -113,15 +125,45 @@ class ApprovalEngine:
             expires_mono=now_mono + self.settings.timeout_seconds,
             directory=directory,
             suggestions=suggestions,
+            agent_request_id=request_id,
         )
         rule = self._auto_rule(request)
         self._pending[request.id] = request
-        if rule is not None:
-            self._auto_approve(request, rule)
-        else:
+        if rule is None or not self._auto_approve(request, rule):
             self.bus.publish(ApprovalRequested(request))
             self._on_pending_changed(session_id)
         return request
+
+    def _pending_retry(
+        self, session_id: str, agent_id: str, tool_name: str, tool_input: dict[str, Any], directory: str | None
+    ) -> ApprovalRequest | None:
+        for request in self._pending.values():
+            if (
+                request.agent_request_id == agent_id
+                and request.session_id == session_id
+                and request.tool_name == tool_name
+                and request.tool_input == tool_input
+                and request.directory == directory
+            ):
+                return request
+        return None
+
+    def find_by_agent_id(self, agent_request_id: str) -> ApprovalRequest | None:
+        """The newest request the agent knows as ``agent_request_id`` (pending first, then decided)."""
+        for request in self.pending()[::-1]:
+            if request.agent_request_id == agent_request_id:
+                return request
+        for request in reversed(self._decided.values()):
+            if request.agent_request_id == agent_request_id:
+                return request
+        return None
+
+    def find_pending(self, session_id: str, agent_request_id: str) -> ApprovalRequest | None:
+        """The pending request of ``session_id`` that the agent knows as ``agent_request_id``."""
+        for request in self._pending.values():
+            if request.session_id == session_id and agent_request_id in (request.agent_request_id, request.id):
+                return request
+        return None
 
     def get(self, request_id: str) -> ApprovalRequest:
         request = self._pending.get(request_id) or self._decided.get(request_id)
@@ -162,26 +204,31 @@ class ApprovalEngine:
         self._resolve(request, decision)
         return DecideResult(True, decision, request)
 
-    def _resolve(self, request: ApprovalRequest, decision: Decision) -> None:
-        del self._pending[request.id]
-        request.settle(decision)
-        self._decided[request.id] = request
-        while len(self._decided) > DECIDED_KEPT:
-            self._decided.popitem(last=False)
+    def _resolve(self, request: ApprovalRequest, decision: Decision, *, audit_required: bool = False) -> bool:
+        """Settle ``request``. With ``audit_required`` (decisions no person took), a decision
+        that cannot be written to the audit log is not taken: the request stays pending."""
         session = self._session_lookup(request.session_id)
         try:
             self.audit.record_decision(request, decision, session.title if session else request.session_id)
         except OSError:
             log.exception("could not write the audit log")
+            if audit_required:
+                return False
+        del self._pending[request.id]
+        request.settle(decision)
+        self._decided[request.id] = request
+        while len(self._decided) > DECIDED_KEPT:
+            self._decided.popitem(last=False)
         self.bus.publish(ApprovalDecided(request, decision))
         self._on_pending_changed(request.session_id)
+        return True
 
     # ----------------------------------------------------------------- rules
     def _context(self, request: ApprovalRequest) -> RequestContext:
         return RequestContext(request.session_id, request.tool_name, request.tool_input, request.directory)
 
     def _auto_rule(self, request: ApprovalRequest) -> Rule | None:
-        if never_auto_approved(self.settings.never_patterns, request.tool_name, request.tool_input):
+        if not self._rules or self.is_never_auto_approved(request):
             return None
         now = self.clock.monotonic()
         context = self._context(request)
@@ -191,11 +238,17 @@ class ApprovalEngine:
         return None
 
     def is_never_auto_approved(self, request: ApprovalRequest) -> bool:
-        return never_auto_approved(self.settings.never_patterns, request.tool_name, request.tool_input) is not None
+        """True when no rule may let ``request`` through: it matches the never-auto-approve
+        list, or it is a shell command that cannot be read for sure."""
+        if not shell_understood(request.tool_name, request.tool_input):
+            return True
+        patterns = self.settings.never_patterns
+        return never_auto_approved(patterns, request.tool_name, request.tool_input, request.directory) is not None
 
-    def _auto_approve(self, request: ApprovalRequest, rule: Rule) -> None:
+    def _auto_approve(self, request: ApprovalRequest, rule: Rule) -> bool:
         decision = Decision(Outcome.ALLOW, f"rule {rule.id}", Via.AUTO, self.clock.now(), rule.describe(), rule.id)
-        self._resolve(request, decision)
+        if not self._resolve(request, decision, audit_required=True):
+            return False
         session = self._session_lookup(request.session_id)
         now = self.clock.monotonic()
         if not self._batch:
@@ -212,6 +265,7 @@ class ApprovalEngine:
                 decision.at,
             )
         )
+        return True
 
     def add_rule(
         self,
@@ -223,6 +277,7 @@ class ApprovalEngine:
         session_id: str | None = None,
         tool_name: str | None = None,
         command_prefix: str | None = None,
+        command_exact: bool = False,
         directory: str | None = None,
     ) -> Rule:
         if minutes <= 0:
@@ -234,7 +289,10 @@ class ApprovalEngine:
         if scope is RuleScope.DIRECTORY:
             if not directory:
                 raise ValueError("a folder rule needs a folder")
-            directory = resolve_path(directory)
+            resolved = resolve_path(directory)
+            if resolved is None:
+                raise ValueError("a folder rule needs a folder")
+            directory = resolved
         now = self.clock.now()
         rule = Rule(
             id=f"rule_{secrets.token_hex(4)}",
@@ -247,6 +305,7 @@ class ApprovalEngine:
             session_id=session_id,
             tool_name=tool_name,
             command_prefix=command_prefix,
+            command_exact=command_exact,
             directory=directory,
         )
         self._rules[rule.id] = rule
@@ -256,8 +315,9 @@ class ApprovalEngine:
             log.exception("could not write the audit log")
         self.bus.publish(RuleAdded(rule))
         for request in self.pending():
-            if request.pending and self._auto_rule(request) is not None:
-                self._auto_approve(request, self._auto_rule(request) or rule)
+            matched = self._auto_rule(request) if request.pending else None
+            if matched is not None:
+                self._auto_approve(request, matched)
         return rule
 
     def rule_for(self, request: ApprovalRequest, timer: TimerChoice, minutes: float, *, by: str, via: Via) -> Rule:
@@ -269,12 +329,12 @@ class ApprovalEngine:
                 raise ValueError("this request has no folder")
             return self.add_rule(RuleScope.DIRECTORY, minutes, by=by, via=via, directory=request.directory)
         if timer == "prefix":
-            prefix = self.shell_prefix_of(request)
-            if prefix is None:
-                raise ValueError("this request is not a shell command")
+            command_rule = self.command_rule_of(request)
+            if command_rule is None:
+                raise ValueError("this request is not a single shell command")
             return self.add_rule(
                 RuleScope.TOOL, minutes, by=by, via=via, session_id=request.session_id,
-                tool_name=request.tool_name, command_prefix=prefix,
+                tool_name=request.tool_name, command_prefix=command_rule.text, command_exact=command_rule.exact,
             )
         if timer == "tool-everywhere":
             return self.add_rule(RuleScope.TOOL, minutes, by=by, via=via, tool_name=request.tool_name)
@@ -356,16 +416,8 @@ class ApprovalEngine:
                 log.exception("approval sweep failed")
 
     @staticmethod
-    def shell_prefix_of(request: ApprovalRequest, words: int = 2) -> str | None:
-        """The prefix "allow commands like this one" uses: its first words, when it is a simple
-        command (one that chains or redirects gets no prefix rule)."""
+    def command_rule_of(request: ApprovalRequest) -> CommandRule | None:
+        """What "allow commands like this one" would cover for ``request`` (None when it is not
+        one shell command): see :func:`tether_tui.rules.command_rule_for`."""
         command = shell_command(request.tool_name, request.tool_input)
-        if not command:
-            return None
-        try:
-            parts = shlex.split(command)
-        except ValueError:
-            return None
-        prefix = shlex.join(parts[:words])
-        return prefix if parts and command_has_prefix(command, prefix) else None
-
+        return command_rule_for(command) if command else None

@@ -215,8 +215,9 @@ class Gateway:
         if controller.stopped:
             return hooks.stop_agent(event, "Stopped from tether-tui")
         if decision.outcome is Outcome.ALLOW:
-            remember = request.suggestions if decision.timer in ("tool", "all", "prefix", tool_name) else None
-            return hooks.allow(event, decision.reason, remember)
+            # Never the agent's own "always allow": a rule kept inside the agent would outlive our
+            # timer, skip the never-auto-approve list and could not be revoked from here.
+            return hooks.allow(event, decision.reason, None)
         if decision.outcome is Outcome.DENY:
             return hooks.deny(event, decision.reason or f"Denied by {decision.by} via {decision.via.label}")
         return hooks.defer(event)

@@ -132,12 +132,20 @@ class ApprovalRequest:
     expires_mono: float | None
     directory: str | None = None
     suggestions: list[Any] | None = None
+    agent_request_id: str | None = None
+    """The id the agent gave the request (``tool_use_id``, a runner's id): only a hint that a
+    retry is the same request, never the key the request is decided by."""
     decision: Decision | None = None
     future: asyncio.Future[Decision] | None = field(default=None, repr=False)
 
     @property
     def pending(self) -> bool:
         return self.decision is None
+
+    @property
+    def external_id(self) -> str:
+        """The id the agent or library caller knows the request by."""
+        return self.agent_request_id or self.id
 
     async def wait(self) -> Decision:
         """Wait until the request is decided (by a person, a rule or expiry)."""
@@ -173,6 +181,8 @@ class Rule:
     session_id: str | None = None
     tool_name: str | None = None
     command_prefix: str | None = None
+    command_exact: bool = False
+    """``command_prefix`` is the whole command: only that exact command is covered."""
     directory: str | None = None
 
     def describe(self, session_title: str | None = None) -> str:
@@ -184,7 +194,7 @@ class Rule:
             return f"{self.tool_name or 'everything'} in {self.directory}/"
         text = self.tool_name or "?"
         if self.command_prefix:
-            text += f" `{self.command_prefix} …`"
+            text += f" `{self.command_prefix}` exactly" if self.command_exact else f" `{self.command_prefix} …`"
         return f"{text} {in_session}" if self.session_id else f"{text} everywhere"
 
 

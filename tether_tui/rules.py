@@ -1,29 +1,45 @@
-"""Matching requests against auto-approve rules and the never-auto-approve list. Pure functions."""
+"""Matching requests against auto-approve rules and the never-auto-approve list. Pure functions.
+
+Shell commands are judged after parsing (:mod:`tether_tui.shell`), never as strings; paths are
+judged after resolving them (``..``, ``~`` and symlinks). When a request cannot be read for sure,
+no rule covers it: a person decides.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 import re
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from tether_tui import shell
 from tether_tui.models import Rule
-from tether_tui.toolinput import shell_command, target_path
+from tether_tui.toolinput import FILE_TOOLS, glob_base, is_shell_tool, named_paths, shell_command
 
-# Anything that chains, substitutes or redirects: a command holding one of these is never matched
-# by a command-prefix rule, so "allow `git status`" cannot let "git status; rm -rf ~" through.
-_SHELL_CONTROL = re.compile(r"[;&|`<>\n\r]|\$\(")
-_SHELL_SPLIT = re.compile(r"&&|\|\||[;|\n&]")
+SHELL_PATTERN_NAMES = frozenset({"Shell", "Bash"})
+"""Pattern tool names that stand for every agent's shell tool (Claude's Bash, Codex's shell and
+exec_command, Gemini's run_shell_command)."""
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_REMOTE = re.compile(r"^[\w.-]+@[\w.-]+:|^[\w-]+(\.[\w-]+)+:/")
 
 
-def resolve_path(path: str, base: str | None = None) -> str:
-    """Absolute, normalised path with ``..`` and symlinks resolved (the path need not exist)."""
-    expanded = os.path.expanduser(path)
-    if not os.path.isabs(expanded):
-        expanded = os.path.join(base or os.getcwd(), expanded)
-    return os.path.realpath(expanded)
+def resolve_path(path: str, base: str | None = None) -> str | None:
+    """Absolute, normalised path with ``..``, ``~`` and symlinks resolved (the path need not
+    exist); None for a path that cannot name a file (a NUL byte in it)."""
+    if "\x00" in path or (base is not None and "\x00" in base):
+        return None
+    try:
+        expanded = os.path.expanduser(path)
+        if not os.path.isabs(expanded):
+            expanded = os.path.join(base or os.getcwd(), expanded)
+        return os.path.realpath(expanded)
+    except (ValueError, OSError):
+        return None
 
 
 def path_within(path: str, directory: str) -> bool:
@@ -35,18 +51,113 @@ def path_within(path: str, directory: str) -> bool:
         return False
 
 
-def command_has_prefix(command: str, prefix: str) -> bool:
-    """Token-wise prefix match of a simple command (no chaining, pipes or substitution)."""
-    if _SHELL_CONTROL.search(command):
-        return False
-    try:
-        tokens = shlex.split(command)
-        wanted = shlex.split(prefix)
-    except ValueError:
-        return False
-    return bool(wanted) and tokens[: len(wanted)] == wanted
+# ------------------------------------------------------------------------------ command rules
+INTERPRETERS = re.compile(
+    r"^(python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|lua[0-9.]*|luajit|"
+    r"Rscript|osascript|pwsh|powershell|tclsh|wish|awk|gawk|mawk|nawk|sed|gsed|jq|irb|ghci|julia|R)$"
+)
+"""Programs that can run code given inline (``python -c``, ``node -e``, ``awk '{system(…)}'``)."""
+
+INLINE_CODE_FLAGS = frozenset({"-c", "-e", "-E", "-p", "-r", "-x", "--eval", "--print", "--command", "--exec", "-i"})
+
+EXACT_ONLY = frozenset(
+    shell.SHELLS
+    | set(shell._WRAPPERS)
+    | {
+        "eval", "su", "find", "fd", "xargs", "parallel", "ssh", "scp", "rsync", "rm", "rmdir", "unlink", "dd",
+        "shred", "truncate", "mkfs", "chmod", "chown", "chgrp", "mv", "cp", "ln", "install", "kill", "pkill",
+        "killall", "crontab", "systemctl", "curl", "wget", "git-shell", "tee", "make", "source", ".",
+    }
+)
+"""Programs whose later arguments decide whether they delete, overwrite, reach out or run other
+code: "commands like this one" covers only the exact same command for them."""
 
 
+@dataclass(frozen=True)
+class CommandRule:
+    """What "allow commands like this one" covers: commands that start with ``words`` (or are
+    exactly ``words`` when ``exact``), each a single command with nothing chained, piped,
+    substituted or redirected."""
+
+    words: tuple[str, ...]
+    exact: bool = False
+
+    @property
+    def text(self) -> str:
+        return shlex.join(self.words)
+
+    def describe(self) -> str:
+        return f"`{self.text}` exactly" if self.exact else f"`{self.text} …`"
+
+    def matches(self, command_text: str) -> bool:
+        argv = single_command_argv(command_text)
+        if argv is None:
+            return False
+        if self.exact:
+            return tuple(argv) == self.words
+        return tuple(argv[: len(self.words)]) == self.words
+
+    @classmethod
+    def stored(cls, prefix: str, exact: bool) -> "CommandRule":
+        return cls(tuple(shlex.split(prefix)), exact)
+
+
+def single_command_argv(command_text: str, depth: int = 0) -> list[str] | None:
+    """The argument vector of a command line that runs one simple command, looking inside
+    ``bash -c '…'``; None for anything else (chains, pipes, substitutions, redirects, wrappers'
+    payloads beyond a shell's ``-c``, or anything not understood)."""
+    if depth > shell.MAX_DEPTH:
+        return None
+    parsed = shell.parse(command_text)
+    if not parsed.understood or parsed.structure - {"payload"}:
+        return None
+    base = parsed.base_commands()
+    if not base:
+        return None
+    argv = base[0].argv()
+    if argv is None:
+        return None
+    name = base[0].name
+    if name in shell.SHELLS:
+        code = shell._dash_c_payload(list(base[0].args))
+        if code is not None and code.text is not None:
+            return single_command_argv(code.text, depth + 1)
+        return None
+    if len(base) != 1:
+        return None
+    return argv
+
+
+def command_rule_for(command_text: str) -> CommandRule | None:
+    """The rule "allow commands like this one" makes from a command, or None when the command
+    runs more than one thing (it gets no such rule)."""
+    argv = single_command_argv(command_text)
+    if not argv:
+        return None
+    name = os.path.basename(argv[0])
+    if name in EXACT_ONLY:
+        return CommandRule(tuple(argv), exact=True)
+    if INTERPRETERS.match(name):
+        words = [argv[0]]
+        for index, word in enumerate(argv[1:], start=1):
+            if word in INLINE_CODE_FLAGS or (word.startswith("-") and not word.startswith("--") and set(word[1:]) & {"c", "e", "E", "p"}):
+                return CommandRule(tuple(argv), exact=True)
+            words.append(word)
+            if word == "-m":
+                if index + 1 < len(argv):
+                    words.append(argv[index + 1])
+                break
+            if not word.startswith("-"):
+                break
+        else:
+            return CommandRule(tuple(argv), exact=True)  # a bare interpreter reads code from stdin
+        if name in ("awk", "gawk", "mawk", "nawk", "sed", "gsed", "jq"):
+            return CommandRule(tuple(argv), exact=True)  # their first word is the code itself
+        return CommandRule(tuple(words))
+    return CommandRule(tuple(argv[:2]))
+
+
+# ------------------------------------------------------------------------------ matching rules
 @dataclass(frozen=True)
 class RequestContext:
     """What a rule is matched against."""
@@ -56,14 +167,79 @@ class RequestContext:
     tool_input: dict[str, Any]
     cwd: str | None
 
-    def touched_path(self) -> str | None:
-        """The resolved path the request acts on: its file for file tools, else its working folder."""
-        path = target_path(self.tool_input)
-        if path is not None:
-            return resolve_path(path, self.cwd)
-        if self.cwd:
-            return resolve_path(self.cwd)
-        return None
+    def paths_inside(self, directory: str) -> bool:
+        """True when every path the request names resolves inside ``directory`` and there is at
+        least one path to check. Tools that are neither file tools nor shells never are."""
+        base = resolve_path(self.cwd) if self.cwd else None
+        if self.cwd and base is None:
+            return False
+        if is_shell_tool(self.tool_name):
+            command = shell_command(self.tool_name, self.tool_input)
+            workdir = self.tool_input.get("workdir") or self.tool_input.get("cwd")
+            if isinstance(workdir, str) and workdir:
+                base = resolve_path(workdir, base)
+            if command is None or base is None:
+                return False
+            return path_within(base, directory) and _shell_paths_inside(command, base, directory)
+        if self.tool_name not in FILE_TOOLS:
+            return False
+        paths = named_paths(self.tool_name, self.tool_input)
+        if paths is None:
+            return False
+        if not paths:
+            return base is not None and path_within(base, directory)
+        for path in paths:
+            resolved = resolve_path(path, base) if (base or os.path.isabs(os.path.expanduser(path))) else None
+            if resolved is None or not path_within(resolved, directory):
+                return False
+        return True
+
+
+def _shell_paths_inside(command: str, cwd: str, directory: str) -> bool:
+    parsed = shell.parse(command)
+    if not parsed.understood:
+        return False
+    words: list[shell.Word] = list(parsed.files)
+    for simple in parsed.commands:
+        program = simple.words[0] if simple.words else None
+        if program is not None and program.text is not None and not os.path.isabs(program.text) and "/" in program.text:
+            words.append(program)  # ./script.sh runs a file from here
+        words.extend(simple.args)
+        if simple.name in ("cd", "pushd") and not simple.args:
+            return False  # cd with no folder goes home
+    for word in words:
+        if not _word_inside(word, cwd, directory):
+            return False
+    return True
+
+
+def _word_inside(word: shell.Word, cwd: str, directory: str) -> bool:
+    text = word.text
+    if text is None:
+        return False
+    if text == "-" or not text:
+        return True
+    if _URL.match(text) or _REMOTE.match(text):
+        return False
+    candidates = {text}
+    if "=" in text:
+        candidates.add(text.split("=", 1)[1])
+    if text.startswith("@"):
+        candidates.add(text[1:])
+    if text.startswith("-"):
+        for mark in ("/", "~"):
+            if mark in text:
+                candidates.add(text[text.index(mark):])
+        candidates.discard(text)
+    for candidate in candidates:
+        if not candidate or candidate.startswith("-"):
+            continue
+        if _URL.match(candidate) or _REMOTE.match(candidate):
+            return False
+        resolved = resolve_path(glob_base(candidate), cwd)
+        if resolved is None or not path_within(resolved, directory):
+            return False
+    return True
 
 
 def rule_matches(rule: Rule, request: RequestContext) -> bool:
@@ -73,19 +249,35 @@ def rule_matches(rule: Rule, request: RequestContext) -> bool:
         return False
     if rule.command_prefix is not None:
         command = shell_command(request.tool_name, request.tool_input)
-        if command is None or not command_has_prefix(command, rule.command_prefix):
+        if command is None or not CommandRule.stored(rule.command_prefix, rule.command_exact).matches(command):
             return False
-    if rule.directory is not None:
-        touched = request.touched_path()
-        if touched is None or not path_within(touched, rule.directory):
-            return False
+    if rule.directory is not None and not request.paths_inside(rule.directory):
+        return False
     return True
 
 
+def shell_understood(tool_name: str, tool_input: dict[str, Any]) -> bool:
+    """False for a shell request whose command cannot be read for sure (such a request is never
+    auto-approved); True for every other request."""
+    if not is_shell_tool(tool_name):
+        return True
+    command = shell_command(tool_name, tool_input)
+    return command is not None and shell.parse(command).understood
+
+
+# ------------------------------------------------------------------------------ never-auto-approve
 @dataclass(frozen=True)
 class ToolPattern:
-    """``Tool`` or ``Tool(glob)``: the glob is matched against the command (each part of a chained
-    command too), the file path or the URL of the request."""
+    """``Tool`` or ``Tool(pattern)``.
+
+    For shells (``Shell(…)`` or ``Bash(…)``, which mean the same: every agent's shell tool) the
+    pattern is one command: a program name (a glob, matched against the file name, so ``rm``
+    catches ``/bin/rm``), flags (all must be present, in any order or spelling: ``-rf`` is
+    ``-r -f``, ``-fr`` and, for rm, ``--recursive --force``) and other words (each must match
+    some argument, as a glob; ``~`` and ``$HOME`` are the same folder). A lone ``*`` allows
+    anything more. It is matched against every command the line would run. For other tools the
+    glob is matched against the file path or URL of the request.
+    """
 
     tool: str
     glob: str | None = None
@@ -96,30 +288,123 @@ class ToolPattern:
         match = re.fullmatch(r"([^()\s]+)(?:\((.*)\))?", text, flags=re.DOTALL)
         if not match:
             raise ValueError(f"not a tool pattern: {text!r} (expected Tool or Tool(glob))")
-        return cls(match.group(1), match.group(2))
+        pattern = cls(match.group(1), match.group(2))
+        if pattern.is_shell and pattern.glob is not None:
+            pattern._shell_tokens()
+        return pattern
 
-    def matches(self, tool_name: str, tool_input: dict[str, Any]) -> bool:
-        if not fnmatch.fnmatchcase(tool_name, self.tool):
+    @property
+    def is_shell(self) -> bool:
+        return self.tool in SHELL_PATTERN_NAMES
+
+    def _shell_tokens(self) -> list[str]:
+        assert self.glob is not None
+        try:
+            tokens = shlex.split(self.glob)
+        except ValueError:
+            tokens = self.glob.split()
+        if not tokens:
+            raise ValueError(f"{self}: names no command")
+        operators = [t for t in tokens if t in ("|", "||", "&&", ";", "&", ">", ">>", "<") or t.startswith(("$(", "`"))]
+        if operators:
+            raise ValueError(f"{self}: a pattern describes one command; write one pattern per command")
+        return tokens
+
+    def matches(self, tool_name: str, tool_input: dict[str, Any], cwd: str | None = None) -> bool:
+        if self.is_shell:
+            if not is_shell_tool(tool_name):
+                return False
+        elif not fnmatch.fnmatchcase(tool_name, self.tool):
             return False
         if self.glob is None:
             return True
+        if self.is_shell:
+            command = shell_command(tool_name, tool_input)
+            if command is None:
+                return True  # a shell request whose command cannot be found: never waved through
+            return any(self._matches_command(simple, cwd) for simple in shell.parse(command).commands)
         subjects: list[str] = []
-        command = shell_command(tool_name, tool_input)
-        if command is not None:
-            subjects.append(command.strip())
-            subjects.extend(part.strip() for part in _SHELL_SPLIT.split(command) if part.strip())
-        for key in ("file_path", "path", "notebook_path", "url"):
-            value = tool_input.get(key)
-            if isinstance(value, str):
-                subjects.append(value)
+        for path in named_paths(tool_name, tool_input) or []:
+            subjects.append(path)
+            resolved = resolve_path(path, cwd)
+            if resolved:
+                subjects.append(resolved)
+        if isinstance(tool_input.get("url"), str):
+            subjects.append(tool_input["url"])
         return any(fnmatch.fnmatchcase(subject, self.glob) for subject in subjects)
+
+    def _matches_command(self, command: shell.SimpleCommand, cwd: str | None) -> bool:
+        tokens = self._shell_tokens()
+        name = command.name
+        if name is not None and not fnmatch.fnmatchcase(name, os.path.basename(tokens[0]) or tokens[0]):
+            return False
+        flags, positional, unknown = shell.split_flags(name, command.args)
+        wanted_flags, wanted_words = _pattern_parts(name, tokens[1:])
+        for flag in wanted_flags:
+            if not unknown and not any(fnmatch.fnmatchcase(present, flag) for present in flags):
+                return False
+        values = [value for word in positional for value in _word_forms(word, cwd)]
+        for wanted in wanted_words:
+            if not unknown and not any(fnmatch.fnmatchcase(value, wanted) for value in values):
+                return False
+        return True
 
     def __str__(self) -> str:
         return self.tool if self.glob is None else f"{self.tool}({self.glob})"
 
 
-def never_auto_approved(patterns: tuple[ToolPattern, ...], tool_name: str, tool_input: dict[str, Any]) -> ToolPattern | None:
+def _pattern_parts(name: str | None, tokens: list[str]) -> tuple[list[str], list[str]]:
+    flags: list[str] = []
+    words: list[str] = []
+    for token in tokens:
+        if token == "*":
+            continue
+        if token.startswith("--"):
+            flags.append(token)
+        elif token.startswith("-") and len(token) > 1:
+            letters = token[1:]
+            if any(ch in letters for ch in "*?["):
+                flags.append(token)
+            else:
+                flags.extend(f"-{letter}" for letter in letters)
+        else:
+            words.append(_normalise_home(token))
+    return flags, words
+
+
+def _normalise_home(text: str) -> str:
+    home = os.path.expanduser("~")
+    if text == home or text.startswith(home + "/"):
+        return "~" + text[len(home):]
+    return text.replace("$HOME", "~").replace("${HOME}", "~")
+
+
+def _word_forms(word: shell.Word, cwd: str | None) -> Iterable[str]:
+    """The spellings of an argument a pattern is compared with: as written, normalised
+    (``//x/./y`` → ``/x/y``), home as ``~`` and as the real folder, and ``..`` resolved."""
+    text = word.text
+    if text is None:
+        return ()
+    forms = {text}
+    if text.startswith("/"):
+        normal = posixpath.normpath(re.sub(r"/+", "/", text))
+        forms.add(normal)
+        forms.add(_normalise_home(normal))
+    if word.home or text.startswith("~"):
+        expanded = os.path.expanduser(text)
+        forms.add(expanded)
+        forms.add(posixpath.normpath(expanded))
+        forms.add(_normalise_home(posixpath.normpath(expanded)))
+    elif cwd and ".." in text.split("/"):
+        resolved = posixpath.normpath(posixpath.join(cwd, text))
+        forms.update({resolved, _normalise_home(resolved)})
+    return forms
+
+
+def never_auto_approved(
+    patterns: tuple[ToolPattern, ...], tool_name: str, tool_input: dict[str, Any], cwd: str | None = None
+) -> ToolPattern | None:
     for pattern in patterns:
-        if pattern.matches(tool_name, tool_input):
+        if pattern.matches(tool_name, tool_input, cwd):
             return pattern
     return None

@@ -341,7 +341,8 @@ class SessionStore:
         self, session_id: str, request_id: str, resolved_by: str, allowed: bool, message: str | None = None
     ) -> None:
         """The agent settled a request itself (in its own prompt, say)."""
-        try:
-            self.approvals.decide(request_id, allowed, by=resolved_by, via=Via.AGENT, reason=message)
-        except KeyError:
+        request = self.approvals.find_pending(session_id, request_id)
+        if request is None:
             log.info("agent resolved unknown request %s", request_id)
+            return
+        self.approvals.decide(request.id, allowed, by=resolved_by, via=Via.AGENT, reason=message)

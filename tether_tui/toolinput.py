@@ -9,27 +9,105 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
+import shlex
 from pathlib import Path
 from typing import Any
 
-SHELL_TOOLS = frozenset({"Bash", "shell", "exec_command", "run_shell_command", "local_shell"})
-PATH_KEYS = ("file_path", "path", "notebook_path", "absolute_path", "dir_path")
+SHELL_TOOLS = frozenset({"Bash", "shell", "exec_command", "run_shell_command", "local_shell", "container.exec"})
+"""Every agent's shell tool: one class for rules and patterns."""
+PATH_KEYS = ("file_path", "path", "filename", "notebook_path", "absolute_path", "dir_path", "directory", "target_file")
+PATH_LIST_KEYS = ("paths", "file_paths", "include")
+PATTERN_KEYS = ("pattern", "glob")
+"""Keys that hold a glob of file names (for the search tools)."""
+
+FILE_TOOLS = frozenset(
+    {
+        # Claude Code
+        "Read", "Write", "Edit", "MultiEdit", "NotebookEdit", "NotebookRead", "Glob", "Grep", "LS",
+        # Gemini CLI
+        "read_file", "write_file", "replace", "list_directory", "glob", "search_file_content", "read_many_files",
+        # Codex
+        "apply_patch", "view_image",
+    }
+)
+"""Tools that act on files named in their input and on nothing else: the only tools besides the
+shells that a folder rule can cover."""
+SEARCH_TOOLS = frozenset({"Glob", "Grep", "glob", "search_file_content"})
+"""File tools whose ``pattern`` is a file-name glob (Glob) or text (Grep: ``glob`` is the file filter)."""
+
+_PATCH_FILE = re.compile(r"^\*\*\* (?:Add File|Update File|Delete File|Move to): (.+)$", re.MULTILINE)
+
+
+def is_shell_tool(tool_name: str) -> bool:
+    return tool_name in SHELL_TOOLS
 
 
 def shell_command(tool_name: str, tool_input: dict[str, Any]) -> str | None:
-    """The command line a shell tool wants to run, or None for other tools."""
+    """The command line a shell tool wants to run, or None for other tools. An argument vector
+    (Codex's ``["bash", "-lc", "…"]``) is quoted back into the exact command line it stands for."""
     if tool_name not in SHELL_TOOLS:
         return None
     for key in ("command", "cmd"):
         value = tool_input.get(key)
         if isinstance(value, str):
             return value
-        if isinstance(value, list) and all(isinstance(part, str) for part in value):
-            return " ".join(value)
+        if isinstance(value, list) and value and all(isinstance(part, str) for part in value):
+            return shlex.join(value)
     return None
 
 
+def glob_base(path: str) -> str:
+    """The part of a glob pattern before its first wildcard (``src/**/*.py`` → ``src``)."""
+    match = re.search(r"[*?\[{]", path)
+    if match is None:
+        return path
+    head = path[: match.start()]
+    if "/" in head:
+        return head.rsplit("/", 1)[0] or "/"
+    return "~" if head == "~" else "."
+
+
+def named_paths(tool_name: str, tool_input: dict[str, Any]) -> list[str] | None:
+    """Every file or folder a file tool's input names (globs cut to the folder they search), or
+    None when a path-like key holds something that is not text."""
+    paths: list[str] = []
+    for key in PATH_KEYS:
+        if key in tool_input:
+            value = tool_input[key]
+            if not isinstance(value, str):
+                return None
+            if value:
+                paths.append(value)
+    for key in PATH_LIST_KEYS:
+        if key in tool_input:
+            values = tool_input[key]
+            if isinstance(values, str):
+                values = [values]
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                return None
+            paths.extend(glob_base(v) for v in values if v)
+    if tool_name in SEARCH_TOOLS:
+        root = next((tool_input[k] for k in ("path", "dir_path") if isinstance(tool_input.get(k), str) and tool_input[k]), "")
+        keys = ("glob",) if tool_name in ("Grep", "search_file_content") else PATTERN_KEYS
+        for key in keys:
+            value = tool_input.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                return None
+            if value:
+                paths.append(glob_base(os.path.join(root, value) if root else value))
+    for value in tool_input.values():
+        if isinstance(value, str) and "*** Begin Patch" in value:
+            paths.extend(match.strip() for match in _PATCH_FILE.findall(value))
+    if tool_name == "apply_patch" and not paths:
+        return None
+    return paths
+
+
 def target_path(tool_input: dict[str, Any]) -> str | None:
+    """The one file a tool acts on, for summaries and diffs."""
     for key in PATH_KEYS:
         value = tool_input.get(key)
         if isinstance(value, str) and value:

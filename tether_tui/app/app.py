@@ -272,7 +272,7 @@ class TetherApp(App[None]):
                 session_title=title,
                 directory=request.directory,
                 tool_name=request.tool_name,
-                command_prefix=self.store.approvals.shell_prefix_of(request),
+                command_rule=self.store.approvals.command_rule_of(request),
                 durations=settings.durations_minutes,
                 default_minutes=settings.default_duration_minutes,
             ),

@@ -48,7 +48,7 @@ class DetailsScreen(ModalScreen[None]):
             yield Label(f"{request.tool_name} · {self.session_title}", classes="title")
             yield Static(
                 f"Folder: {short_path(request.directory) or '—'}\n"
-                f"Asked:  {request.created_at:%H:%M:%S}   id {request.id}",
+                f"Asked:  {request.created_at:%H:%M:%S}   id {request.external_id}",
                 markup=False,
             )
             yield Label("", id="decision")

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
 
+from tether_tui.rules import CommandRule
 from tether_tui.toolinput import short_path
 
 
@@ -35,7 +37,7 @@ class TimerDialog(ModalScreen[TimerChoice | None]):
         session_title: str,
         directory: str | None,
         tool_name: str | None,
-        command_prefix: str | None = None,
+        command_rule: CommandRule | None = None,
         durations: tuple[int, ...],
         default_minutes: int,
     ) -> None:
@@ -43,7 +45,7 @@ class TimerDialog(ModalScreen[TimerChoice | None]):
         self.session_title = session_title
         self.directory = directory
         self.tool_name = tool_name
-        self.command_prefix = command_prefix
+        self.command_rule = command_rule
         self.durations = durations
         self.default_minutes = default_minutes
 
@@ -51,8 +53,9 @@ class TimerDialog(ModalScreen[TimerChoice | None]):
         options = []
         if self.tool_name:
             options.append(Option(f"{self.tool_name} in {self.session_title}", id="tool"))
-            if self.command_prefix:
-                options.append(Option(f"{self.tool_name} `{self.command_prefix} …` in {self.session_title}", id="prefix"))
+            if self.command_rule:
+                label = f"{self.tool_name} {self.command_rule.describe()} in {self.session_title}"
+                options.append(Option(Content(label), id="prefix"))
             options.append(Option(f"{self.tool_name} in every session", id="tool-everywhere"))
         options.append(Option(f"Everything in {self.session_title}", id="all"))
         if self.directory:
