@@ -22,12 +22,14 @@ from tether_tui.rules import ToolPattern
 log = logging.getLogger(__name__)
 
 DEFAULT_NEVER_AUTO_APPROVE = (
-    "Bash(sudo *)",
-    "Bash(rm -rf /*)",
-    "Bash(rm -rf ~*)",
-    "Bash(git push --force*)",
-    "Bash(git push -f*)",
+    "Shell(sudo *)",
+    "Shell(doas *)",
+    "Shell(su *)",
+    "Shell(rm -r /*)",
+    "Shell(rm -r ~*)",
+    "Shell(git push --force*)",
 )
+"""``Shell(…)`` (or ``Bash(…)``, the same) is every agent's shell tool; see :class:`ToolPattern`."""
 
 
 class ConfigError(Exception):
@@ -307,7 +309,9 @@ timeout_seconds = 600            # an unanswered request resolves to `fallback` 
 fallback = "deny"                # "deny", or "defer": leave it to the agent's own prompt (hooks)
 durations_minutes = [5, 15, 30, 60, 120]   # offered by "allow for N minutes"
 default_duration_minutes = 30
-never_auto_approve = ["Bash(sudo *)", "Bash(rm -rf /*)", "Bash(rm -rf ~*)", "Bash(git push --force*)", "Bash(git push -f*)"]
+# Never auto-approved, whatever rule is running. Shell(...) (or Bash(...)) is every agent's shell:
+# program, flags in any order or spelling, other words as globs; see the README.
+never_auto_approve = ["Shell(sudo *)", "Shell(doas *)", "Shell(su *)", "Shell(rm -r /*)", "Shell(rm -r ~*)", "Shell(git push --force*)"]
 batch_debounce_seconds = 5       # auto-approval notices are batched: quiet period ...
 batch_max_wait_seconds = 30      # ... and longest wait
 

@@ -195,25 +195,42 @@ class RequestContext:
         return True
 
 
+NETWORK_PROGRAMS = frozenset(
+    {"ssh", "scp", "sftp", "rsync", "mosh", "telnet", "nc", "ncat", "netcat", "socat", "curl", "wget", "ftp", "http",
+     "https", "xh", "aria2c"}
+)
+"""Programs that reach other machines: a folder rule never covers them."""
+
+
 def _shell_paths_inside(command: str, cwd: str, directory: str) -> bool:
     parsed = shell.parse(command)
     if not parsed.understood:
         return False
-    words: list[shell.Word] = list(parsed.files)
+    for word in parsed.files:
+        if not _word_inside(word, cwd, directory, flag_like=False):
+            return False
     for simple in parsed.commands:
-        program = simple.words[0] if simple.words else None
-        if program is not None and program.text is not None and not os.path.isabs(program.text) and "/" in program.text:
-            words.append(program)  # ./script.sh runs a file from here
-        words.extend(simple.args)
+        if simple.name in NETWORK_PROGRAMS:
+            return False
         if simple.name in ("cd", "pushd") and not simple.args:
             return False  # cd with no folder goes home
-    for word in words:
-        if not _word_inside(word, cwd, directory):
-            return False
+        program = simple.words[0] if simple.words else None
+        if program is not None and program.text is not None and not os.path.isabs(program.text) and "/" in program.text:
+            if not _word_inside(program, cwd, directory, flag_like=False):  # ./script.sh runs a file from here
+                return False
+        options_end = False
+        for word in simple.args:
+            if word.text == "--" and not options_end:
+                options_end = True
+                continue
+            if not _word_inside(word, cwd, directory, flag_like=not options_end):
+                return False
     return True
 
 
-def _word_inside(word: shell.Word, cwd: str, directory: str) -> bool:
+def _word_inside(word: shell.Word, cwd: str, directory: str, *, flag_like: bool) -> bool:
+    """Whether what ``word`` may name lies inside ``directory``: the word itself, the value
+    after ``=`` or ``@``, and for an option (``-o/x``) the path inside it."""
     text = word.text
     if text is None:
         return False
@@ -226,13 +243,13 @@ def _word_inside(word: shell.Word, cwd: str, directory: str) -> bool:
         candidates.add(text.split("=", 1)[1])
     if text.startswith("@"):
         candidates.add(text[1:])
-    if text.startswith("-"):
+    if flag_like and text.startswith("-"):
         for mark in ("/", "~"):
             if mark in text:
                 candidates.add(text[text.index(mark):])
         candidates.discard(text)
     for candidate in candidates:
-        if not candidate or candidate.startswith("-"):
+        if not candidate or (flag_like and candidate.startswith("-")):
             continue
         if _URL.match(candidate) or _REMOTE.match(candidate):
             return False

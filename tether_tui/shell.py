@@ -35,6 +35,12 @@ MAX_LENGTH = 100_000
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "busybox"})
 """Programs that run shell code given with ``-c`` (or read from stdin)."""
 
+RESERVED_WORDS = frozenset(
+    {"if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "in", "function",
+     "select", "{", "}", "!", "[[", "]]"}
+)
+"""Shell keywords: one read as a command's name means the parser misread the line."""
+
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _BRACE_EXPANSION = re.compile(r"\{[^{}]*(,|\.\.)[^{}]*\}")
 
@@ -197,6 +203,8 @@ class _Reader:
         command = SimpleCommand(tuple(words))
         if command.name is None and words:
             self.problem("a command name that depends on variables, substitutions or expansion")
+        elif words and words[0].text in RESERVED_WORDS:
+            self.problem(f"the shell keyword {words[0].text!r} where a command should be")
         self.parsed.commands.append(command)
         self.peel(command, depth, self.stdin_code(node))
 
@@ -307,6 +315,8 @@ class _Reader:
                 return
             if not inner.words:
                 return
+            if name == "xargs":
+                inner = SimpleCommand((*inner.words, Word(None)), wrapped=True)  # and what arrives on stdin
             current = SimpleCommand(inner.words, wrapped=True)
             if current.name is None:
                 self.problem("a wrapped command whose name depends on variables or substitutions")
@@ -324,7 +334,7 @@ class _Reader:
             self.read(" ".join(word.text or "" for word in args), depth + 1)
             return
         if name == "find":
-            for inner in _find_exec_commands(args):
+            for inner in _find_actions(args):
                 self.parsed.structure.add("payload")
                 view = SimpleCommand(tuple(inner), wrapped=True)
                 if view.name is None:
@@ -379,9 +389,16 @@ def _ansi_c(body: str) -> str:
 
 def _dash_c_payload(args: list[Word], *, su: bool = False) -> Word | None:
     """The code after ``-c`` (``bash -c``, ``bash -lc``, ``bash -o x -c``, ``su -c``)."""
+    skip_next = False
     for index, word in enumerate(args):
         text = word.text
+        if skip_next:
+            skip_next = False
+            continue
         if text is None:
+            continue
+        if text in _SHELL_OPTIONS_WITH_VALUE or (su and text in ("-s", "--shell", "-g", "--group", "-G", "--supp-group")):
+            skip_next = True
             continue
         if text == "--" or not text.startswith("-"):
             if su and not text.startswith("-"):
@@ -394,9 +411,12 @@ def _dash_c_payload(args: list[Word], *, su: bool = False) -> Word | None:
     return None
 
 
+_SHELL_OPTIONS_WITH_VALUE = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})
+
+
 def _reads_script_file(args: list[Word]) -> bool:
     """A shell started with a script file (``bash x.sh``), not reading stdin."""
-    skip_value = {"-o", "+o", "-O", "+O", "--rcfile", "--init-file"}
+    skip_value = _SHELL_OPTIONS_WITH_VALUE
     expect_value = False
     for word in args:
         if expect_value:
@@ -418,7 +438,15 @@ def _reads_script_file(args: list[Word]) -> bool:
     return False
 
 
-def _find_exec_commands(args: list[Word]) -> list[list[Word]]:
+def _find_actions(args: list[Word]) -> list[list[Word]]:
+    """The commands find runs (``-exec``, ``-execdir``, ``-ok``) with ``{}`` standing for each
+    folder it starts from, and ``-delete`` as the ``rm -rf`` of those folders it amounts to."""
+    starts: list[Word] = []
+    for word in args:
+        if word.text is None or word.text.startswith(("-", "(", "!", ")")):
+            break
+        starts.append(word)
+    starts = starts or [Word(".")]
     found: list[list[Word]] = []
     index = 0
     while index < len(args):
@@ -427,9 +455,13 @@ def _find_exec_commands(args: list[Word]) -> list[list[Word]]:
             end = index + 1
             while end < len(args) and args[end].text not in (";", "+"):
                 end += 1
-            if end > index + 1:
-                found.append(args[index + 1 : end])
+            inner = args[index + 1 : end]
+            if inner:
+                for start in starts:
+                    found.append([start if word.text == "{}" else word for word in inner])
             index = end
+        elif text == "-delete":
+            found.extend([Word("rm"), Word("-rf"), start] for start in starts)
         index += 1
     return found
 
