@@ -17,14 +17,17 @@ import contextlib
 import json
 import logging
 import os
+import resource
 import socket
+import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from tether_tui.agents import AGENTS, AgentHooks, HookKind
 from tether_tui.agents.base import NO_DECISION, Answer
 from tether_tui.models import Origin, Outcome, SessionState, Via
-from tether_tui.paths import ensure_private_dir, gateway_socket_path
+from tether_tui.paths import ensure_runtime_dir, gateway_socket_path
 from tether_tui.store import SessionStore
 from tether_tui.toolinput import summarize
 
@@ -32,6 +35,49 @@ log = logging.getLogger(__name__)
 
 PROTOCOL_VERSION = 1
 MAX_LINE = 8 * 1024 * 1024
+"""A hook event larger than this is refused (a Write of a large file fits)."""
+REQUEST_TIMEOUT = 10.0
+"""A connection that has not sent its whole request line by then is closed. A hook that sent
+its request and waits for the decision is not idle and is never timed out."""
+MAX_NESTING = 200
+"""JSON nested deeper than this is refused before it is parsed."""
+
+
+def default_connection_limit() -> int:
+    """Connections served at once: well inside the process's file limit, so that a flood of
+    connections can never starve the dashboard of file handles."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        wanted = min(hard if hard != resource.RLIM_INFINITY else 65536, 65536)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass
+    soft = 65536 if soft == resource.RLIM_INFINITY else soft
+    return max(8, min(1024, soft // 4))
+
+
+class IncidentLog:
+    """Log a kind of incident once, then at most once per ``interval`` with how many there
+    were in between: a flood of bad connections is a few log lines, not a flood of lines."""
+
+    def __init__(self, logger: logging.Logger, interval: float = 60.0, clock: "Callable[[], float]" = time.monotonic) -> None:
+        self._log = logger
+        self._interval = interval
+        self._clock = clock
+        self._last: dict[str, float] = {}
+        self._suppressed: dict[str, int] = {}
+
+    def __call__(self, kind: str, message: str) -> None:
+        now = self._clock()
+        last = self._last.get(kind)
+        if last is not None and now - last < self._interval:
+            self._suppressed[kind] = self._suppressed.get(kind, 0) + 1
+            return
+        more = self._suppressed.pop(kind, 0)
+        self._last[kind] = now
+        self._log.warning("%s%s", message, f" ({more} more since the last report)" if more else "")
 
 
 class HookSessionController:
@@ -58,17 +104,29 @@ class HookSessionController:
 
 
 class Gateway:
-    def __init__(self, store: SessionStore, path: Path | None = None) -> None:
+    def __init__(
+        self,
+        store: SessionStore,
+        path: Path | None = None,
+        *,
+        max_connections: int | None = None,
+        request_timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
         self.store = store
         self.path = path or gateway_socket_path()
+        self.max_connections = max_connections or default_connection_limit()
+        self.request_timeout = request_timeout
         self._server: asyncio.AbstractServer | None = None
         self._controllers: dict[str, HookSessionController] = {}
+        self._connections = 0
         self.requests_served = 0
+        self.connections_refused = 0
+        self.incident = IncidentLog(log)
 
     # ----------------------------------------------------------------- server
     async def start(self) -> None:
-        ensure_private_dir(self.path.parent)
-        if self.path.exists():
+        ensure_runtime_dir(self.path.parent)
+        if self.path.exists() or self.path.is_symlink():
             if _answers(self.path):
                 raise RuntimeError(f"another tether-tui is listening on {self.path}")
             self.path.unlink()
@@ -89,25 +147,51 @@ class Gateway:
             self.path.unlink()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._connections += 1
         try:
-            line = await reader.readline()
-            reply = await self._reply(line, reader)
+            if self._connections > self.max_connections:
+                self.connections_refused += 1
+                self.incident(
+                    "limit", f"gateway: {self.max_connections} connections open at once; refusing more until some close"
+                )
+                reply: dict[str, Any] = {"v": PROTOCOL_VERSION, "error": "too many connections to the dashboard"}
+            else:
+                reply = await self._request(reader)
             writer.write(json.dumps(reply).encode() + b"\n")
             await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
-        except Exception:
-            log.exception("gateway failed to serve a hook")
+        except Exception as exc:
+            self.incident("failure", f"gateway failed to serve a hook: {type(exc).__name__}: {exc}")
         finally:
+            self._connections -= 1
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
+    async def _request(self, reader: asyncio.StreamReader) -> dict[str, Any]:
+        try:
+            line = await asyncio.wait_for(reader.readline(), self.request_timeout)
+        except asyncio.TimeoutError:
+            self.incident("idle", f"gateway: closed a connection that sent no request within {self.request_timeout:g} s")
+            return {"v": PROTOCOL_VERSION, "error": f"no request within {self.request_timeout:g} s"}
+        except (ValueError, asyncio.LimitOverrunError):
+            self.incident("size", f"gateway: refused a request over {MAX_LINE:,} bytes")
+            return {"v": PROTOCOL_VERSION, "error": f"request larger than {MAX_LINE:,} bytes"}
+        if not line.endswith(b"\n"):
+            return {"v": PROTOCOL_VERSION, "error": "the request line was cut off"}
+        return await self._reply(line, reader)
+
     async def _reply(self, line: bytes, reader: asyncio.StreamReader) -> dict[str, Any]:
+        if _nesting(line) > MAX_NESTING:
+            self.incident("nesting", "gateway: refused JSON nested too deeply")
+            return {"v": PROTOCOL_VERSION, "error": f"JSON nested deeper than {MAX_NESTING} levels"}
         try:
             message = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError):
             return {"v": PROTOCOL_VERSION, "error": "not a JSON line"}
+        except RecursionError:
+            return {"v": PROTOCOL_VERSION, "error": f"JSON nested deeper than {MAX_NESTING} levels"}
         if not isinstance(message, dict) or message.get("v") != PROTOCOL_VERSION:
             return {"v": PROTOCOL_VERSION, "error": f"unsupported protocol version (this gateway speaks {PROTOCOL_VERSION})"}
         hooks = AGENTS.get(str(message.get("agent")))
@@ -221,6 +305,33 @@ class Gateway:
         if decision.outcome is Outcome.DENY:
             return hooks.deny(event, decision.reason or f"Denied by {decision.by} via {decision.via.label}")
         return hooks.defer(event)
+
+
+def _nesting(line: bytes) -> int:
+    """How deeply the JSON in ``line`` nests (brackets inside strings are not counted)."""
+    if line.count(b"[") + line.count(b"{") <= MAX_NESTING:
+        return 0  # cannot nest deeper than that: skip the scan
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in line:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_NESTING:
+                    return deepest
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
 
 
 def _answers(path: Path) -> bool:

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from tether_tui.agents import AGENTS, AgentHooks, HookKind
 from tether_tui.agents.base import NO_DECISION, Answer
-from tether_tui.paths import gateway_socket_path
+from tether_tui.paths import UnsafeRuntimeError, check_own_socket, gateway_socket_path
 
 PROTOCOL_VERSION = 1
 DEFAULT_WAIT = 3540.0
@@ -92,13 +92,19 @@ def run(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         print(f"tether-tui hook: stdin is not a hook event ({exc}): {preview!r}", file=stderr)
         return hooks.error_exit
 
+    socket_path = path or gateway_socket_path()
     try:
-        reply = ask_gateway(path or gateway_socket_path(), hooks.name, event, wait)
+        if socket_path.exists() or socket_path.is_symlink():
+            check_own_socket(socket_path)
+        reply = ask_gateway(socket_path, hooks.name, event, wait)
         if "error" in reply:
             print(f"tether-tui hook: the dashboard refused the event: {reply['error']}", file=stderr)
             answer = _fallback(hooks, event, mode, "the dashboard refused the event")
         else:
             answer = (reply.get("stdout"), int(reply.get("exit", 0)))
+    except UnsafeRuntimeError as exc:
+        print(f"tether-tui hook: not asking through a socket that may not be the dashboard's: {exc}", file=stderr)
+        answer = _fallback(hooks, event, mode, "the dashboard's socket is not safe to use")
     except FileNotFoundError:
         answer = _fallback(hooks, event, mode, "the dashboard is not running")
     except ConnectionRefusedError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import warnings
 from pathlib import Path
@@ -44,6 +45,46 @@ def default_audit_path() -> Path:
 
 def ensure_private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+class UnsafeRuntimeError(RuntimeError):
+    """The runtime folder or the socket in it could have been put there by another user."""
+
+
+def check_private_dir(path: Path) -> None:
+    """Refuse a folder that another user owns or may write to: a socket found there could be
+    theirs. Raises :class:`UnsafeRuntimeError` saying what is wrong and how to fix it."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        info = path.stat()
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafeRuntimeError(f"{path} is not a folder")
+    if info.st_uid != os.geteuid():
+        raise UnsafeRuntimeError(f"{path} belongs to another user (uid {info.st_uid}); use a folder of your own")
+    if info.st_mode & 0o022:
+        raise UnsafeRuntimeError(f"{path} may be written by other users; run: chmod 700 {path}")
+
+
+def check_own_socket(path: Path) -> None:
+    """Refuse a socket that is not ours (the folder is checked as well)."""
+    check_private_dir(path.parent)
+    info = path.lstat()
+    if not stat.S_ISSOCK(info.st_mode):
+        raise UnsafeRuntimeError(f"{path} is not a socket")
+    if info.st_uid != os.geteuid():
+        raise UnsafeRuntimeError(f"{path} belongs to another user (uid {info.st_uid})")
+
+
+def ensure_runtime_dir(path: Path) -> Path:
+    """Create the runtime folder (0700), or check that an existing one is ours and closed to
+    others (tightening our own to 0700)."""
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+    info = path.stat()
+    if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and info.st_mode & 0o077:
+        path.chmod(0o700)
+    check_private_dir(path)
     return path
 
 
