@@ -26,7 +26,15 @@ def test_the_template_is_the_defaults():
         ("[approvals]\n\nfallback = 'allow'\n", "cfg.toml:3: [approvals] fallback: expected one of 'deny', 'defer', got 'allow'"),
         ("[dashboard]\nbel = true\n", "cfg.toml:2: [dashboard] bel: unknown key (known: bell, demo, demo_sessions, theme)"),
         ("[telegram]\nallowed_user_ids = [1, 'x']\n", "cfg.toml:2: [telegram] allowed_user_ids: expected a whole number, got 'x'"),
-        ("[approvals]\ntimeout_seconds = 0\n", "cfg.toml:2: [approvals] timeout_seconds: must be more than 0"),
+        ("[approvals]\ntimeout_seconds = 0\n", "cfg.toml:2: [approvals] timeout_seconds: must be from 1 to 604_800, got 0"),
+        ("[approvals]\ndefault_duration_minutes = 9223372036854775807\n", "cfg.toml:2: [approvals] default_duration_minutes: must be from 1 to 10_080, got 9_223_372_036_854_775_807"),
+        ("[approvals]\ntimeout_seconds = nan\n", "cfg.toml:2: [approvals] timeout_seconds: must be a finite number, got nan"),
+        ("[approvals]\ntimeout_seconds = inf\n", "cfg.toml:2: [approvals] timeout_seconds: must be a finite number, got inf"),
+        ("[approvals]\nbatch_debounce_seconds = nan\n", "cfg.toml:2: [approvals] batch_debounce_seconds: must be a finite number, got nan"),
+        ("[approvals]\ndurations_minutes = [5, -inf]\n", "cfg.toml:2: [approvals] durations_minutes: expected a whole number, got -inf"),
+        ("[approvals]\ndurations_minutes = [5, 10]\ndefault_duration_minutes = 7\n", "cfg.toml:3: [approvals] default_duration_minutes: must be one of durations_minutes"),
+        ("[history]\nmax_lines = 99999999999\n", "cfg.toml:2: [history] max_lines: must be from 10 to 1_000_000, got 99_999_999_999"),
+        ("[telegram]\nallowed_user_ids = [0]\n", "cfg.toml:2: [telegram] allowed_user_ids: must be from 1 to 9_007_199_254_740_992, got 0"),
         ("[approvals]\nnever_auto_approve = ['Bash(']\n", "cfg.toml:2: [approvals] never_auto_approve: not a tool pattern: 'Bash(' (expected Tool or Tool(glob))"),
         ("[ui]\nx = 1\n", "cfg.toml:1: [ui]: unknown section (known: approvals, dashboard, history, telegram, slack, discord)"),
         ("[approvals\ntimeout_seconds = 1\n", "cfg.toml:1: not valid TOML: Expected ']' at the end of a table declaration"),
@@ -100,3 +108,40 @@ def test_config_init_writes_a_private_file(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_config(path, env={}).approvals.timeout_seconds == 600
     assert main(["config", "init", "--config", str(path)]) == 1
+
+
+def test_a_config_that_is_not_a_regular_file_is_refused_at_once(tmp_path):
+    import os
+
+    link = tmp_path / "zero.toml"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load_config(link, env={})
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load_config(fifo, env={})
+    big = tmp_path / "big.toml"
+    big.write_text("# x\n" * 400_000)
+    with pytest.raises(ConfigError, match="larger than 1024 KiB"):
+        load_config(big, env={})
+    binary = tmp_path / "bin.toml"
+    binary.write_bytes(b"\xff\xfe")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(binary, env={})
+
+
+def test_durations_alone_pick_the_nearest_default():
+    approvals = parse_config("[approvals]\ndurations_minutes = [10, 45, 90]\n", env={}).approvals
+    assert approvals.default_duration_minutes == 45
+
+
+def test_a_timer_that_cannot_be_set_allows_nothing(store):
+    from tether_tui.models import Via
+
+    store.add_session("s1", "agent", directory=None)
+    request = store.approvals.submit("s1", "Bash", {"command": "make"})
+    for timer, minutes in (("all", 2**63), ("all", float("nan")), ("dir", 5), ("prefix", -1)):
+        with pytest.raises(ValueError):
+            store.approvals.allow_with_timer(request.id, timer, minutes, by="a", via=Via.KEYBOARD)
+        assert request.pending

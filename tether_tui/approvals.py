@@ -47,6 +47,14 @@ _TIMER_LABELS = {
 }
 
 
+MAX_RULE_MINUTES = 7 * 24 * 60
+
+
+def _check_minutes(minutes: float) -> None:
+    if not (isinstance(minutes, (int, float)) and 0 < minutes <= MAX_RULE_MINUTES):
+        raise ValueError(f"a rule lasts from 1 minute to {MAX_RULE_MINUTES // (24 * 60)} days, not {minutes!r}")
+
+
 class UnknownRequestError(KeyError):
     """No request with that id (never existed, or decided so long ago it was forgotten)."""
 
@@ -280,8 +288,7 @@ class ApprovalEngine:
         command_exact: bool = False,
         directory: str | None = None,
     ) -> Rule:
-        if minutes <= 0:
-            raise ValueError("a rule needs a positive duration")
+        _check_minutes(minutes)
         if scope is RuleScope.SESSION and session_id is None:
             raise ValueError("a session rule needs a session")
         if scope is RuleScope.TOOL and tool_name is None:
@@ -321,25 +328,30 @@ class ApprovalEngine:
         return rule
 
     def rule_for(self, request: ApprovalRequest, timer: TimerChoice, minutes: float, *, by: str, via: Via) -> Rule:
-        """The rule that "allow ... for N minutes" on ``request`` stands for."""
+        """Add the rule that "allow ... for N minutes" on ``request`` stands for."""
+        scope, fields = self._rule_fields(request, timer)
+        return self.add_rule(scope, minutes, by=by, via=via, **fields)
+
+    def _rule_fields(self, request: ApprovalRequest, timer: TimerChoice) -> tuple[RuleScope, dict[str, Any]]:
+        """What a rule for ``timer`` covers; ValueError when ``request`` cannot have one."""
         if timer == "all":
-            return self.add_rule(RuleScope.SESSION, minutes, by=by, via=via, session_id=request.session_id)
+            return RuleScope.SESSION, {"session_id": request.session_id}
         if timer == "dir":
             if not request.directory:
                 raise ValueError("this request has no folder")
-            return self.add_rule(RuleScope.DIRECTORY, minutes, by=by, via=via, directory=request.directory)
+            return RuleScope.DIRECTORY, {"directory": request.directory}
         if timer == "prefix":
             command_rule = self.command_rule_of(request)
             if command_rule is None:
                 raise ValueError("this request is not a single shell command")
-            return self.add_rule(
-                RuleScope.TOOL, minutes, by=by, via=via, session_id=request.session_id,
-                tool_name=request.tool_name, command_prefix=command_rule.text, command_exact=command_rule.exact,
-            )
+            return RuleScope.TOOL, {
+                "session_id": request.session_id, "tool_name": request.tool_name,
+                "command_prefix": command_rule.text, "command_exact": command_rule.exact,
+            }
         if timer == "tool-everywhere":
-            return self.add_rule(RuleScope.TOOL, minutes, by=by, via=via, tool_name=request.tool_name)
+            return RuleScope.TOOL, {"tool_name": request.tool_name}
         tool = request.tool_name if timer in ("tool", request.tool_name) else timer
-        return self.add_rule(RuleScope.TOOL, minutes, by=by, via=via, session_id=request.session_id, tool_name=tool)
+        return RuleScope.TOOL, {"session_id": request.session_id, "tool_name": tool}
 
     def allow_with_timer(
         self, request_id: str, timer: TimerChoice, minutes: float | None = None, *, by: str, via: Via
@@ -351,10 +363,12 @@ class ApprovalEngine:
             assert request.decision is not None
             return DecideResult(False, request.decision, request)
         minutes = minutes or self.settings.default_duration_minutes
+        _check_minutes(minutes)
+        scope, fields = self._rule_fields(request, timer)  # a timer that cannot be set allows nothing
         reason = f"and allowed {_TIMER_LABELS.get(timer, timer)} for {minutes:g} min"
         decision = Decision(Outcome.ALLOW, by, via, self.clock.now(), reason, timer=timer)
         result = self._settle(request_id, decision)
-        self.rule_for(request, timer, minutes, by=by, via=via)
+        self.add_rule(scope, minutes, by=by, via=via, **fields)
         return result
 
     def revoke_rule(self, rule_id: str, *, by: str) -> Rule | None:

@@ -101,8 +101,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     from tether_tui.paths import data_dir, default_audit_path
     from tether_tui.store import SessionStore
 
-    secrets = [config.telegram.token, config.slack.bot_token, config.slack.app_token, config.discord.bot_token]
-    setup_logging(data_dir() / "tether-tui.log", secrets)
+    redactor = setup_logging(data_dir() / "tether-tui.log", config.secrets())
     audit = AuditLog(default_audit_path())
     try:
         audit.open()
@@ -110,6 +109,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
         print(f"tether-tui: cannot open the audit log {audit.path}: {exc}", file=sys.stderr)
         return 2
     store = SessionStore(config=config, audit=audit)
+    redactor.track(lambda: store.config.secrets())  # tokens a config reload brings are masked too
 
     demo = 0
     if not args.no_demo and config.dashboard.demo:

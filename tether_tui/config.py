@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import math
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -124,6 +126,10 @@ class Config:
     path: Path | None = None
     warnings: tuple[str, ...] = ()
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every token in the config (to be masked in logs)."""
+        return tuple(t for t in (self.telegram.token, self.slack.bot_token, self.slack.app_token, self.discord.bot_token) if t)
+
     def bridge_settings(self) -> dict[str, TelegramSettings | SlackSettings | DiscordSettings]:
         return {"telegram": self.telegram, "slack": self.slack, "discord": self.discord}
 
@@ -136,6 +142,45 @@ SECTIONS: dict[str, type] = {
     "slack": SlackSettings,
     "discord": DiscordSettings,
 }
+
+MAX_CONFIG_BYTES = 1024 * 1024
+
+WEEK_MINUTES = 7 * 24 * 60
+RANGES: dict[tuple[str, str], tuple[float, float]] = {
+    ("approvals", "timeout_seconds"): (1, 7 * 24 * 3600),
+    ("approvals", "durations_minutes"): (1, WEEK_MINUTES),
+    ("approvals", "default_duration_minutes"): (1, WEEK_MINUTES),
+    ("approvals", "batch_debounce_seconds"): (0, 3600),
+    ("approvals", "batch_max_wait_seconds"): (0, 24 * 3600),
+    ("dashboard", "demo_sessions"): (0, 50),
+    ("history", "max_lines"): (10, 1_000_000),
+    ("history", "max_bytes"): (1000, 1_000_000_000),
+    ("telegram", "forum_group_id"): (-(2**53), 2**53),
+    ("telegram", "allowed_user_ids"): (1, 2**53),
+    ("discord", "channel_id"): (0, 2**64 - 1),
+    ("discord", "allowed_user_ids"): (1, 2**64 - 1),
+}
+"""The values every number may take (each item, for lists). Outside them a value is refused with
+the range, so that no setting can overflow a timer or never expire."""
+
+
+def _format_number(value: float) -> str:
+    if isinstance(value, int):
+        return f"{value:_}"
+    return f"{value:_.0f}" if value.is_integer() else f"{value:g}"
+
+
+def _check_range(section: str, key: str, value: Any) -> str | None:
+    bounds = RANGES.get((section, key))
+    values = value if isinstance(value, tuple) else (value,)
+    for item in values:
+        if isinstance(item, float) and not math.isfinite(item):
+            return f"must be a finite number, got {item}"
+        if bounds is not None and isinstance(item, (int, float)) and not bounds[0] <= item <= bounds[1]:
+            low, high = bounds
+            return f"must be from {_format_number(low)} to {_format_number(high)}, got {_format_number(item)}"
+    return None
+
 
 ENV_TOKENS: dict[str, tuple[str, str]] = {
     "TETHER_TUI_TELEGRAM_TOKEN": ("telegram", "token"),
@@ -213,6 +258,8 @@ def _check(section: str, settings: Any) -> list[tuple[str, str]]:
             problems.append(("durations_minutes", "must list at least one positive number of minutes"))
         if settings.default_duration_minutes <= 0:
             problems.append(("default_duration_minutes", "must be more than 0"))
+        elif settings.default_duration_minutes not in settings.durations_minutes:
+            problems.append(("default_duration_minutes", "must be one of durations_minutes"))
         if settings.batch_debounce_seconds < 0 or settings.batch_max_wait_seconds < settings.batch_debounce_seconds:
             problems.append(("batch_max_wait_seconds", "must be at least batch_debounce_seconds (both >= 0)"))
         for text in settings.never_auto_approve:
@@ -267,6 +314,13 @@ def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | N
                 converted[key] = _convert(value, hints[key])
             except ValueError as exc:
                 raise ConfigError(path, str(exc), line=_key_line(text, name, key), key=f"[{name}] {key}") from None
+            problem = _check_range(name, key, converted[key])
+            if problem is not None:
+                raise ConfigError(path, problem, line=_key_line(text, name, key), key=f"[{name}] {key}")
+        if kind is ApprovalSettings and "durations_minutes" in converted and "default_duration_minutes" not in converted:
+            offered = converted["durations_minutes"] or (1,)
+            default = ApprovalSettings.default_duration_minutes
+            converted["default_duration_minutes"] = min(offered, key=lambda m: (abs(m - default), m))
         settings = kind(**converted)
         for key, message in _check(name, settings):
             raise ConfigError(path, message, line=_key_line(text, name, key), key=f"[{name}] {key}")
@@ -293,11 +347,31 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
     """Load ``path``; a missing file means all defaults (plus tokens from the environment)."""
     if path is None or not path.exists():
         return parse_config("", path, env)
+    return parse_config(read_config_text(path), path, env)
+
+
+def read_config_text(path: Path) -> str:
+    """The text of a config file: a regular file of at most :data:`MAX_CONFIG_BYTES` (a FIFO or
+    a link to a device is refused, never read forever)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, f"cannot read: {exc}") from None
-    return parse_config(text, path, env)
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ConfigError(path, "not a regular file")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ConfigError(path, "not a regular file")
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                data = handle.read(MAX_CONFIG_BYTES + 1)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(path, f"larger than {MAX_CONFIG_BYTES // 1024} KiB; is this the right file?")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 CONFIG_TEMPLATE = """\
