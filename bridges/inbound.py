@@ -29,6 +29,7 @@ PAIR_ANSWERS = {
     PairResult.ALREADY: "You are already paired.",
     PairResult.WRONG: "That is not the code shown in the dashboard.",
     PairResult.LOCKED: "Too many wrong codes: try again later.",
+    PairResult.BUSY: "Too many wrong codes from several people just now: try again in a few minutes.",
 }
 
 

@@ -1,7 +1,14 @@
 """Pairing: a one-time code, shown only in the dashboard, that authorizes the chat user who
-writes it. Codes are compared in constant time; a user who gets it wrong a few times is locked
-out for a while, and too many wrong guesses from anyone replace the code. Each use replaces it.
-Paired users are kept (0600) so a restart does not ask again."""
+writes it. Codes are compared in constant time; each use replaces the code. Paired users are
+kept (0600) so a restart does not ask again.
+
+Guessing is limited without letting strangers get in the owner's way: a user who gets the code
+wrong :data:`MAX_ATTEMPTS` times is locked out for a while (only that user); and once many wrong
+guesses arrived from anyone within :data:`GLOBAL_WINDOW_SECONDS`, users who already guessed
+wrong wait until the window has room again. A user's first attempt is always checked, wrong
+guesses never replace the code, and a refused attempt counts against nobody: the owner typing
+the code from the dashboard is neither locked out nor sent a stale code by someone else's
+guesses."""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ import json
 import logging
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -21,8 +29,10 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 """Wrong codes one user may send before the lockout."""
 LOCKOUT_SECONDS = 15 * 60
-MAX_WRONG_PER_CODE = 10
-"""Wrong guesses (from anyone) after which the code is replaced."""
+GLOBAL_WRONG_LIMIT = 20
+"""Wrong guesses from everyone together within :data:`GLOBAL_WINDOW_SECONDS` after which users
+who already guessed wrong must wait."""
+GLOBAL_WINDOW_SECONDS = 15 * 60
 
 
 class PairResult(Enum):
@@ -30,6 +40,7 @@ class PairResult(Enum):
     ALREADY = "already paired"
     WRONG = "wrong code"
     LOCKED = "locked out"
+    BUSY = "too many wrong codes from everyone"
 
 
 def new_code() -> str:
@@ -55,7 +66,8 @@ class Pairing:
         self._clock = clock
         self._failures: dict[str, int] = {}
         self._locked_until: dict[str, float] = {}
-        self._wrong_for_code = 0
+        self._wrong_at: deque[float] = deque()
+        """When the wrong guesses of the global window arrived."""
         self.paired: set[str] = self._load()
         self.code = code or new_code()
         on_code(self.code)
@@ -75,8 +87,19 @@ class Pairing:
 
     def _rotate(self) -> None:
         self.code = new_code()
-        self._wrong_for_code = 0
         self._on_code(self.code)
+
+    def _window_full(self) -> bool:
+        now = self._clock()
+        while self._wrong_at and now - self._wrong_at[0] >= GLOBAL_WINDOW_SECONDS:
+            self._wrong_at.popleft()
+        return len(self._wrong_at) >= GLOBAL_WRONG_LIMIT
+
+    def seconds_until_room(self) -> float:
+        """How long until the global window takes another wrong guess (0 when it does now)."""
+        if not self._window_full():
+            return 0.0
+        return max(0.0, self._wrong_at[0] + GLOBAL_WINDOW_SECONDS - self._clock())
 
     def locked(self, user_id: str) -> bool:
         until = self._locked_until.get(user_id)
@@ -93,6 +116,8 @@ class Pairing:
             return PairResult.ALREADY
         if self.locked(user_id):
             return PairResult.LOCKED
+        if self._failures.get(user_id) and self._window_full():
+            return PairResult.BUSY  # counted against nobody, the code stays
         if hmac.compare_digest(_normal(guess), _normal(self.code)):
             self.paired.add(user_id)
             self._failures.pop(user_id, None)
@@ -100,9 +125,7 @@ class Pairing:
             self._rotate()
             return PairResult.PAIRED
         self._failures[user_id] = self._failures.get(user_id, 0) + 1
-        self._wrong_for_code += 1
-        if self._wrong_for_code >= MAX_WRONG_PER_CODE:
-            self._rotate()
+        self._wrong_at.append(self._clock())
         if self._failures[user_id] >= MAX_ATTEMPTS:
             self._locked_until[user_id] = self._clock() + LOCKOUT_SECONDS
             return PairResult.LOCKED

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridges.markup import DiscordMarkdown, SlackMrkdwn, TelegramHtml, chunk_markdown
-from bridges.pairing import LOCKOUT_SECONDS, MAX_WRONG_PER_CODE, Pairing, PairResult
+from bridges.pairing import GLOBAL_WINDOW_SECONDS, GLOBAL_WRONG_LIMIT, LOCKOUT_SECONDS, Pairing, PairResult
 from bridges.replies import TextDecision, parse_text_decision
 
 
@@ -58,15 +58,41 @@ def test_pairing_one_time_code_lockout_and_persistence(tmp_path):
     clock.now += LOCKOUT_SECONDS + 1
     assert pairing.attempt("u3", pairing.code) is PairResult.PAIRED
 
-    # many wrong guesses from many users replace the code
+    # wrong guesses from others never replace the code or count against anyone else
     code = pairing.code
-    for index in range(MAX_WRONG_PER_CODE):
+    for index in range(GLOBAL_WRONG_LIMIT):
         pairing.attempt(f"guesser{index}", "9")
-    assert pairing.code != code
+    assert pairing.code == code
 
     assert Pairing(path, code="1234-5678").paired == {"u1", "u3"}
     path.write_text("{not json")
     assert Pairing(path).paired == set()
+
+
+def test_strangers_guessing_never_lock_out_or_invalidate_the_owner(tmp_path):
+    clock = Clock()
+    pairing = Pairing(tmp_path / "p.json", clock=clock)
+    code = pairing.code
+    wrong = "0000-0000" if code != "0000-0000" else "1111-1111"
+    # four strangers, three wrong guesses each (the case that used to replace the code)
+    for stranger in range(4):
+        results = [pairing.attempt(f"stranger{stranger}", wrong) for _ in range(3)]
+        assert results[-1] is PairResult.LOCKED
+    assert pairing.code == code
+    # a crowd of strangers fills the global window: those who failed wait, nobody else is blamed
+    for stranger in range(GLOBAL_WRONG_LIMIT):
+        pairing.attempt(f"crowd{stranger}", wrong)
+    assert pairing.attempt("crowd0", wrong) is PairResult.BUSY
+    assert pairing.seconds_until_room() > 0
+    # the owner's first attempt is checked all the same, and it is right
+    assert pairing.attempt("owner", code) is PairResult.PAIRED
+    # an owner who mistyped once waits for room, without a lockout strike
+    second = pairing.code
+    assert pairing.attempt("owner2", wrong) is PairResult.WRONG
+    for _ in range(5):
+        assert pairing.attempt("owner2", second) is PairResult.BUSY
+    clock.now += GLOBAL_WINDOW_SECONDS + 1
+    assert pairing.attempt("owner2", second) is PairResult.PAIRED
 
 
 def test_given_pairing_code_is_replaced_after_use(tmp_path):
