@@ -162,3 +162,34 @@ async def test_the_dashboard_refuses_a_runtime_folder_another_user_owns(store, r
     await gateway.start()
     assert runtime.stat().st_mode & 0o777 == 0o700
     await gateway.stop()
+
+
+async def test_hook_sessions_age_out_and_a_flood_of_ids_stays_bounded(make_store, clock, runtime):
+    from tether_tui.agents import AGENTS
+    from tether_tui.gateway import ENDED_KEPT_SECONDS, HOOK_SESSIONS_KEPT, SILENT_KEPT_SECONDS
+
+    store = make_store()
+    gateway = Gateway(store)
+    claude = AGENTS["claude"]
+
+    def start(session_id):
+        return gateway.handle(claude, {"session_id": session_id, "hook_event_name": "SessionStart", "cwd": "/w"})
+
+    await start("ended")
+    await gateway.handle(claude, {"session_id": "ended", "hook_event_name": "SessionEnd", "cwd": "/w"})
+    await start("silent")
+    waiting = asyncio.create_task(gateway.handle(claude, permission_request(session="waiting")))
+    await wait_pending(store)
+    clock.advance(ENDED_KEPT_SECONDS + 1)
+    assert gateway.prune() == ["ended"]
+    clock.advance(SILENT_KEPT_SECONDS)
+    assert gateway.prune() == ["silent"]  # the one waiting for a decision stays, however old
+    assert [s.id for s in store.sessions()] == ["waiting"]
+
+    for index in range(5000):
+        await start(f"flood-{index}")
+    assert len(store.sessions()) <= HOOK_SESSIONS_KEPT
+    assert store.has_session("waiting") and store.has_session("flood-4999")
+    (request,) = store.approvals.pending()
+    store.approvals.decide(request.id, True, by="dev", via=Via.KEYBOARD)
+    await waiting

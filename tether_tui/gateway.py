@@ -41,6 +41,14 @@ REQUEST_TIMEOUT = 10.0
 its request and waits for the decision is not idle and is never timed out."""
 MAX_NESTING = 200
 """JSON nested deeper than this is refused before it is parsed."""
+HOOK_SESSIONS_KEPT = 200
+"""Hook sessions kept at most: beyond it the ended, then the longest silent ones are forgotten."""
+ENDED_KEPT_SECONDS = 3600.0
+"""An ended hook session stays this long (its output can still be read)."""
+SILENT_KEPT_SECONDS = 12 * 3600.0
+"""A hook session that sent nothing for this long is forgotten (an agent that comes back later
+starts a new one)."""
+PRUNE_INTERVAL = 60.0
 
 
 def default_connection_limit() -> int:
@@ -119,6 +127,8 @@ class Gateway:
         self._server: asyncio.AbstractServer | None = None
         self._controllers: dict[str, HookSessionController] = {}
         self._connections = 0
+        self._last_seen: dict[str, float] = {}
+        self._pruner: asyncio.Task[None] | None = None
         self.requests_served = 0
         self.connections_refused = 0
         self.incident = IncidentLog(log)
@@ -136,8 +146,51 @@ class Gateway:
         finally:
             os.umask(old_umask)
         os.chmod(self.path, 0o600)
+        self._pruner = asyncio.create_task(self._prune_forever(), name="gateway-prune")
+
+    async def _prune_forever(self) -> None:
+        while True:
+            await asyncio.sleep(PRUNE_INTERVAL)
+            try:
+                self.prune()
+            except Exception as exc:
+                self.incident("prune", f"gateway: pruning hook sessions failed: {type(exc).__name__}: {exc}")
+
+    def prune(self, keep: int = HOOK_SESSIONS_KEPT) -> list[str]:
+        """Forget hook sessions that ended a while ago or have been silent for long, and the
+        oldest beyond ``keep``; never one that waits for a decision. Returns the ids forgotten."""
+        now = self.store.clock.monotonic()
+        candidates: list[tuple[int, float, str]] = []
+        for session_id, seen in self._last_seen.items():
+            if not self.store.has_session(session_id):
+                candidates.append((0, seen, session_id))
+                continue
+            if self.store.approvals.pending(session_id):
+                continue
+            ended = self.store.session(session_id).state.is_final
+            candidates.append((0 if ended else 1, seen, session_id))
+        candidates.sort()
+        removed: list[str] = []
+        excess = len(self._last_seen) - keep
+        for rank, seen, session_id in candidates:
+            age = now - seen
+            expired = age >= (ENDED_KEPT_SECONDS if rank == 0 else SILENT_KEPT_SECONDS)
+            if not expired and excess <= 0:
+                continue
+            self._forget(session_id)
+            removed.append(session_id)
+            excess -= 1
+        return removed
+
+    def _forget(self, session_id: str) -> None:
+        self._last_seen.pop(session_id, None)
+        self._controllers.pop(session_id, None)
+        self.store.remove_session(session_id)
 
     async def stop(self) -> None:
+        if self._pruner is not None:
+            self._pruner.cancel()
+            self._pruner = None
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
@@ -211,6 +264,9 @@ class Gateway:
     # ----------------------------------------------------------------- events
     def _session(self, hooks: AgentHooks, event: dict[str, Any]) -> tuple[str, HookSessionController]:
         session_id = hooks.session_id(event)
+        if session_id not in self._last_seen and len(self._last_seen) >= HOOK_SESSIONS_KEPT:
+            self.prune(HOOK_SESSIONS_KEPT - 1)
+        self._last_seen[session_id] = self.store.clock.monotonic()
         if not self.store.has_session(session_id):
             cwd = event.get("cwd")
             self.store.add_session(

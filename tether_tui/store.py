@@ -120,8 +120,11 @@ class SessionStore:
         return list(self._sessions.values())
 
     def remove_session(self, session_id: str) -> None:
-        if self._sessions.pop(session_id, None) is None:
+        """Forget a session (what it still waited for is denied first)."""
+        if session_id not in self._sessions:
             return
+        self._end_pending(session_id)
+        self._sessions.pop(session_id, None)
         self._outputs.pop(session_id, None)
         self._controllers.pop(session_id, None)
         self.bus.publish(SessionRemoved(session_id))
