@@ -81,13 +81,14 @@ async def waiting_hooks(count: int, rounds: int) -> tuple[list[float], list[floa
         seen: set[str] = set()
         while len(seen) < count:
             for request in store.approvals.pending():
-                if request.id not in seen and request.id in sent:
-                    seen.add(request.id)
-                    visible.append(time.perf_counter() - sent[request.id])
+                agent_id = request.external_id
+                if agent_id not in seen and agent_id in sent:
+                    seen.add(agent_id)
+                    visible.append(time.perf_counter() - sent[agent_id])
             await asyncio.sleep(0)
         decided: dict[str, float] = {}
         for request in store.approvals.pending():
-            decided[request.id] = time.perf_counter()
+            decided[request.external_id] = time.perf_counter()
             store.approvals.decide(request.id, True, by="bench", via=Via.KEYBOARD)
         await asyncio.gather(*tasks)
         answered.extend(got[rid] - decided[rid] for rid in decided)
