@@ -193,3 +193,22 @@ async def test_hook_sessions_age_out_and_a_flood_of_ids_stays_bounded(make_store
     (request,) = store.approvals.pending()
     store.approvals.decide(request.id, True, by="dev", via=Via.KEYBOARD)
     await waiting
+
+
+async def test_a_nul_byte_in_a_path_is_shown_asked_and_audited(store, runtime, audit_path):
+    from tether_tui.models import RuleScope
+    from tether_tui.toolinput import unified_diff
+
+    gateway = Gateway(store)
+    await gateway.start()
+    try:
+        store.approvals.add_rule(RuleScope.DIRECTORY, 30, by="a", via=Via.KEYBOARD, directory="/work/shop")
+        event = {**permission_request(), "tool_name": "Write", "tool_input": {"file_path": "/work/shop/a\x00/../../etc/x", "content": "x"}}
+        task = asyncio.create_task(hook("claude", event))
+        (request,) = await wait_pending(store)
+        assert unified_diff(request.tool_name, request.tool_input, request.directory) is not None
+        store.approvals.decide(request.id, False, by="dev", via=Via.KEYBOARD)
+        assert (await task)[1]["hookSpecificOutput"]["decision"]["behavior"] == "deny"
+        assert json.loads(audit_path.read_text().splitlines()[-1])["request_id"] == request.id
+    finally:
+        await gateway.stop()

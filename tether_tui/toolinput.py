@@ -143,7 +143,7 @@ def _read_text(path: Path, max_bytes: int = 1_000_000) -> str | None:
         if path.stat().st_size > max_bytes:
             return None
         return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError, ValueError):  # ValueError: a NUL byte in the path
         return None
 
 
