@@ -227,6 +227,10 @@ def folder_rule():
         ("read_many_files", {"paths": ["src/*.py", "/etc/*"]}),
         ("apply_patch", {"input": "*** Begin Patch\n*** Update File: /etc/hosts\n@@\n-a\n+b\n*** End Patch"}),
         ("Task", {"prompt": "do anything"}),
+        ("shell", {"command": ["apply_patch", "*** Begin Patch\n*** Update File: /etc/hosts\n@@\n-a\n+b\n*** End Patch"]}),
+        ("Bash", {"command": "cat src*/../../../etc/passwd"}),
+        ("Glob", {"pattern": "src/*/../../../etc/*"}),
+        ("Bash", {"command": "cp x 'a*/../../../tmp'"}),
     ],
 )
 def test_a_folder_rule_does_not_cover_what_names_nothing_inside_it(tool_name, tool_input):
@@ -244,6 +248,8 @@ def test_a_folder_rule_does_not_cover_what_names_nothing_inside_it(tool_name, to
         ("Glob", {"pattern": "src/**/*.py"}),
         ("Grep", {"pattern": "TODO", "path": "src"}),
         ("apply_patch", {"input": "*** Begin Patch\n*** Add File: src/new.py\n+x\n*** End Patch"}),
+        ("shell", {"command": ["apply_patch", "*** Begin Patch\n*** Update File: src/a.py\n@@\n-a\n+b\n*** End Patch"]}),
+        ("Bash", {"command": "ls src/*.py"}),
     ],
 )
 def test_a_folder_rule_covers_requests_whose_every_path_is_inside(tool_name, tool_input):

@@ -18,7 +18,7 @@ from typing import Any
 
 from tether_tui import shell
 from tether_tui.models import Rule
-from tether_tui.toolinput import FILE_TOOLS, glob_base, is_shell_tool, named_paths, shell_command
+from tether_tui.toolinput import FILE_TOOLS, glob_base, is_shell_tool, named_paths, patch_files, shell_command
 
 SHELL_PATTERN_NAMES = frozenset({"Shell", "Bash"})
 """Pattern tool names that stand for every agent's shell tool (Claude's Bash, Codex's shell and
@@ -238,6 +238,9 @@ def _word_inside(word: shell.Word, cwd: str, directory: str, *, flag_like: bool)
         return True
     if _URL.match(text) or _REMOTE.match(text):
         return False
+    patched = patch_files(text)  # apply_patch run as a shell command carries its files inside
+    if patched:
+        return all(_word_inside(shell.Word(path), cwd, directory, flag_like=False) for path in patched)
     candidates = {text}
     if "=" in text:
         candidates.add(text.split("=", 1)[1])
@@ -253,7 +256,8 @@ def _word_inside(word: shell.Word, cwd: str, directory: str, *, flag_like: bool)
             continue
         if _URL.match(candidate) or _REMOTE.match(candidate):
             return False
-        resolved = resolve_path(glob_base(candidate), cwd)
+        base = glob_base(candidate) if word.glob or "*" in candidate else candidate
+        resolved = resolve_path(base, cwd) if base is not None else None
         if resolved is None or not path_within(resolved, directory):
             return False
     return True

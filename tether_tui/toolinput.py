@@ -57,15 +57,26 @@ def shell_command(tool_name: str, tool_input: dict[str, Any]) -> str | None:
     return None
 
 
-def glob_base(path: str) -> str:
-    """The part of a glob pattern before its first wildcard (``src/**/*.py`` → ``src``)."""
+def glob_base(path: str) -> str | None:
+    """The part of a glob pattern before its first wildcard (``src/**/*.py`` → ``src``); None
+    when the pattern climbs out again after a wildcard (``a*/../../x``), where no folder can be
+    named for it."""
     match = re.search(r"[*?\[{]", path)
     if match is None:
         return path
+    if ".." in re.split(r"[/\\]", path[match.start():]):
+        return None
     head = path[: match.start()]
     if "/" in head:
         return head.rsplit("/", 1)[0] or "/"
     return "~" if head == "~" else "."
+
+
+def patch_files(text: str) -> list[str]:
+    """The files an ``apply_patch`` patch adds, updates, deletes or moves to."""
+    if "*** Begin Patch" not in text:
+        return []
+    return [match.strip() for match in _PATCH_FILE.findall(text)]
 
 
 def named_paths(tool_name: str, tool_input: dict[str, Any]) -> list[str] | None:
@@ -86,7 +97,12 @@ def named_paths(tool_name: str, tool_input: dict[str, Any]) -> list[str] | None:
                 values = [values]
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 return None
-            paths.extend(glob_base(v) for v in values if v)
+            for value in values:
+                base = glob_base(value) if value else ""
+                if base is None:
+                    return None
+                if base:
+                    paths.append(base)
     if tool_name in SEARCH_TOOLS:
         root = next((tool_input[k] for k in ("path", "dir_path") if isinstance(tool_input.get(k), str) and tool_input[k]), "")
         keys = ("glob",) if tool_name in ("Grep", "search_file_content") else PATTERN_KEYS
@@ -97,10 +113,13 @@ def named_paths(tool_name: str, tool_input: dict[str, Any]) -> list[str] | None:
             if not isinstance(value, str):
                 return None
             if value:
-                paths.append(glob_base(os.path.join(root, value) if root else value))
+                base = glob_base(os.path.join(root, value) if root else value)
+                if base is None:
+                    return None
+                paths.append(base)
     for value in tool_input.values():
-        if isinstance(value, str) and "*** Begin Patch" in value:
-            paths.extend(match.strip() for match in _PATCH_FILE.findall(value))
+        if isinstance(value, str):
+            paths.extend(patch_files(value))
     if tool_name == "apply_patch" and not paths:
         return None
     return paths
