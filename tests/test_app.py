@@ -31,12 +31,22 @@ async def test_approve_and_deny_from_the_keyboard():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         queue = app.screen.query_one(ApprovalQueue)
-        assert queue.row_count == 2 and queue.selected_id == request_id(store, "req_edit_dates")
+        assert queue.row_count == 2 and queue.highlighted_id == request_id(store, "req_edit_dates")
         await pilot.press("a")
         await settle(pilot)
-        assert store.approvals.get(request_id(store, "req_edit_dates")).decision.allowed
-        assert store.approvals.get(request_id(store, "req_edit_dates")).decision.by == "dev"
-        assert queue.row_count == 1 and queue.selected_id == request_id(store, "req_npm_test")
+        decision = store.approvals.get(request_id(store, "req_edit_dates")).decision
+        assert decision.allowed and decision.by == "dev"
+        assert any(n.message.startswith("Approved Edit in claude · invoice-api: ~") or "Approved Edit in claude · invoice-api" in n.message for n in app._notifications)
+        # the session has nothing left: a and d decide nothing, and the hint says where to go
+        assert queue.row_count == 1 and queue.highlighted_id is None
+        await pilot.press("d")
+        await settle(pilot)
+        assert store.approvals.get(request_id(store, "req_npm_test")).pending
+        assert any("Next: Bash in codex · web-shop (w goes there)" in n.message for n in app._notifications)
+        await pilot.press("w")
+        await settle(pilot)
+        assert app.screen.selected_session_id == "s-shop"
+        assert app.screen.query_one(OutputView).session_id == "s-shop"
         await pilot.press("d")
         await settle(pilot)
         decision = store.approvals.get(request_id(store, "req_npm_test")).decision

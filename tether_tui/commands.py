@@ -31,6 +31,11 @@ class UnknownCommandError(LookupError):
     pass
 
 
+def plural(count: float, word: str) -> str:
+    """``1 minute``, ``5 minutes``."""
+    return f"{count:g} {word}" if count == 1 else f"{count:g} {word}s"
+
+
 def format_duration(seconds: float) -> str:
     seconds = int(max(0, seconds))
     hours, rest = divmod(seconds, 3600)

@@ -65,6 +65,8 @@ class ApprovalSettings:
 @dataclass(frozen=True)
 class DashboardSettings:
     bell: bool = True
+    notify: bool = False
+    """A desktop notification when a request needs a person (notify-send, or the terminal's)."""
     demo: bool = True
     """Start the built-in demo agents (``--no-demo`` overrides)."""
     demo_sessions: int = 3
@@ -391,6 +393,7 @@ batch_max_wait_seconds = 30      # ... and longest wait
 
 [dashboard]
 bell = true                      # ring the terminal bell when a request needs a human
+notify = false                   # and a desktop notification (notify-send, or the terminal's OSC 9/777)
 demo = true                      # start the built-in demo agents
 demo_sessions = 3
 theme = "textual-dark"

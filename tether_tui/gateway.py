@@ -93,6 +93,9 @@ class HookSessionController:
     input waits for the agent's next stop (and becomes its next instruction); stop makes the
     agent's next hook end its run."""
 
+    delivers_later = True
+    stops_later = True
+
     def __init__(self) -> None:
         self.queued: list[str] = []
         self.stopped = False
@@ -290,7 +293,8 @@ class Gateway:
             return NO_DECISION
         session_id, controller = self._session(hooks, event)
         session = self.store.session(session_id)
-        if controller.stopped and kind in (HookKind.APPROVAL, HookKind.PROMPT, HookKind.TOOL_DONE):
+        if controller.stopped and kind in (HookKind.APPROVAL, HookKind.PROMPT, HookKind.TOOL_DONE, HookKind.STOP):
+            self._stopped(session_id, "stopped at its next step")
             return hooks.stop_agent(event, "Stopped from tether-tui")
 
         if kind is HookKind.SESSION_START:
@@ -317,6 +321,7 @@ class Gateway:
                 self.store.append_output(session_id, message, final=True)
             feedback = controller.take_input()
             if feedback is not None and not session.state.is_final:
+                self.store.input_delivered(session_id)
                 self.store.set_state(session_id, SessionState.RUNNING)
                 return hooks.continue_with(event, feedback)
             if not session.state.is_final:
@@ -324,6 +329,11 @@ class Gateway:
         elif kind is HookKind.APPROVAL:
             return await self._approval(hooks, event, session_id, controller, gone)
         return NO_DECISION
+
+    def _stopped(self, session_id: str, how: str) -> None:
+        if self.store.has_session(session_id) and not self.store.session(session_id).state.is_final:
+            self.store.append_output(session_id, f"■ {how}")
+            self.store.set_state(session_id, SessionState.STOPPED)
 
     async def _approval(
         self,
@@ -353,6 +363,7 @@ class Gateway:
                 return NO_DECISION
         decision = await waiting
         if controller.stopped:
+            self._stopped(session_id, "stopped while it waited for a decision")
             return hooks.stop_agent(event, "Stopped from tether-tui")
         if decision.outcome is Outcome.ALLOW:
             # Never the agent's own "always allow": a rule kept inside the agent would outlive our

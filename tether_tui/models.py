@@ -15,6 +15,8 @@ class SessionState(StrEnum):
     WAITING_APPROVAL = "waiting for approval"
     WAITING_INPUT = "waiting for input"
     IDLE = "idle"
+    STOPPING = "stopping"
+    """A stop was asked for and the agent has not stopped yet."""
     STOPPED = "stopped"
     ERROR = "error"
 
@@ -55,6 +57,8 @@ class Session:
     error: str | None = None
     model: str | None = None
     needs_attention: bool = False
+    queued_input: int = 0
+    """Inputs sent that the agent has not received yet (a hook session gets them at its next stop)."""
     usage: Usage = field(default_factory=Usage)
     metadata: dict[str, Any] = field(default_factory=dict)
 

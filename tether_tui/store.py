@@ -45,7 +45,11 @@ class SessionError(Exception):
 
 
 class SessionController(Protocol):
-    """What the store calls to act on a running session (a runner, or a hook connection)."""
+    """What the store calls to act on a running session (a runner, or a hook connection).
+
+    A controller may set ``delivers_later = True`` (input reaches the agent only at a later
+    point: shown as queued until :meth:`SessionStore.input_delivered`) and ``stops_later =
+    True`` (the agent stops at a later point: shown as stopping until it has)."""
 
     async def send_input(self, session_id: str, text: str) -> None: ...
 
@@ -142,6 +146,8 @@ class SessionStore:
             session.exit_code = exit_code
         if state is SessionState.RUNNING:
             session.needs_attention = False
+        if state.is_final:
+            session.queued_input = 0
         self.bus.publish(SessionChanged(session))
         if state.is_final:
             self._end_pending(session_id)
@@ -164,12 +170,14 @@ class SessionStore:
             self.set_state(session_id, SessionState.WAITING_APPROVAL)
         elif not waiting and session.state is SessionState.WAITING_APPROVAL:
             self.set_state(session_id, SessionState.RUNNING)
+        elif waiting and session.state is SessionState.STOPPING:
+            self.bus.publish(SessionChanged(session))
         else:
             self.bus.publish(SessionChanged(session))
 
-    def _end_pending(self, session_id: str) -> None:
+    def _end_pending(self, session_id: str, reason: str = "the session ended") -> None:
         for request in self.approvals.pending(session_id):
-            self.approvals.decide(request.id, False, by="tether-tui", via=Via.SYSTEM, reason="the session ended")
+            self.approvals.decide(request.id, False, by="tether-tui", via=Via.SYSTEM, reason=reason)
 
     def describe_rule(self, rule: Rule) -> str:
         session = self._sessions.get(rule.session_id) if rule.session_id else None
@@ -209,10 +217,22 @@ class SessionStore:
         controller = self._controllers.get(session_id)
         if controller is None:
             raise SessionError(f"{session.title} does not take input from here")
-        self.append_output(session_id, f"› {text}  ({by} via {via.label})")
         await controller.send_input(session_id, text)
+        if getattr(controller, "delivers_later", False):
+            session.queued_input += 1
+            self.append_output(session_id, f"› {text}  ({by} via {via.label}; queued until the agent's next stop)")
+            self.bus.publish(SessionChanged(session))
+            return
+        self.append_output(session_id, f"› {text}  ({by} via {via.label})")
         if session.state in (SessionState.WAITING_INPUT, SessionState.IDLE):
             self.set_state(session_id, SessionState.RUNNING)
+
+    def input_delivered(self, session_id: str) -> None:
+        """The agent received the queued input."""
+        session = self.session(session_id)
+        if session.queued_input:
+            session.queued_input = 0
+            self.bus.publish(SessionChanged(session))
 
     async def stop_session(self, session_id: str, *, by: str, via: Via) -> int | None:
         session = self.session(session_id)
@@ -224,6 +244,11 @@ class SessionStore:
         self._stopping.add(session_id)
         self.bus.publish(Notice(f"{session.title}: stop requested by {by} via {via.label}", session_id=session_id))
         exit_code = await controller.stop(session_id)
+        if getattr(controller, "stops_later", False):
+            if not session.state.is_final:
+                self.set_state(session_id, SessionState.STOPPING)
+                self._end_pending(session_id, "the session is stopping")
+            return None
         if not session.state.is_final:
             self.set_state(session_id, SessionState.STOPPED, exit_code=exit_code)
         return exit_code

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import getpass
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -18,8 +19,12 @@ from runners.launcher import SessionLauncher
 from tether_tui.app.screens.details import DetailsScreen
 from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, NewSessionDialog, NewSessionRequest, ReasonDialog
 from tether_tui.app.screens.help import HelpScreen
+from tether_tui.app.actions import Severity
+from tether_tui.app.desktop import DesktopNotifier
 from tether_tui.app.screens.main import MainScreen
+from tether_tui.app.screens.notices import NoticeRecord, NoticesScreen
 from tether_tui.app.screens.timer_dialog import TimerChoice, TimerDialog
+from tether_tui.app.widgets.request_preview import request_text
 from tether_tui.approvals import UnknownRequestError
 from tether_tui.commands import CommandRegistry, UnknownCommandError
 from tether_tui.config import Config, ConfigWatcher
@@ -33,16 +38,23 @@ from tether_tui.events import (
     Event,
     Notice,
 )
-from tether_tui.models import RuleScope, Via
-from tether_tui.store import SessionError, SessionStore
+from tether_tui.models import ApprovalRequest, Origin, RuleScope, Via
+from tether_tui.store import BridgeHealth, SessionError, SessionStore
+from tether_tui.toolinput import short_path
 
 log = logging.getLogger(__name__)
 
 
+NOTICES_KEPT = 500
+
+
 class TetherApp(App[None]):
     TITLE = "tether-tui"
+    CSS = """
+    ToastRack { dock: top; align: right top; margin-top: 1; margin-bottom: 0; }
+    """
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", show=False),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
     ENABLE_COMMAND_PALETTE = True
@@ -78,6 +90,9 @@ class TetherApp(App[None]):
         self.bridges = bridges
         self._subscription = store.bus.subscribe("dashboard", output_line_cap=store.config.history.max_lines)
         self._watcher: ConfigWatcher | None = None
+        self.notices: deque[NoticeRecord] = deque(maxlen=NOTICES_KEPT)
+        self.gateway_error: str | None = None
+        self.desktop = DesktopNotifier(self)
         self._apply_theme(store.config)
 
     # ----------------------------------------------------------------- lifecycle
@@ -96,7 +111,12 @@ class TetherApp(App[None]):
         if self.bridges is not None:
             self.run_worker(self.bridges.apply(self.store.config), name="bridges")
         for warning in self.store.config.warnings:
-            self.notify(warning, title="Config", severity="warning", timeout=10)
+            self.tell(warning, title="Config", severity="warning", timeout=10)
+
+    def tell(self, text: str, *, title: str = "", severity: Severity = "information", timeout: float | None = None) -> None:
+        """Show a notice (never read as markup) and keep it in the notice history (``m``)."""
+        self.notices.append(NoticeRecord(self.store.clock.now(), severity, title, text))
+        self.notify(text, title=title, severity=severity, timeout=timeout, markup=False)
 
     async def _start_gateway(self) -> None:
         assert self.gateway is not None
@@ -104,7 +124,8 @@ class TetherApp(App[None]):
             await self.gateway.start()
         except (OSError, RuntimeError) as exc:
             self.gateway = None
-            self.notify(f"Agent hooks cannot reach this dashboard: {exc}", title="Gateway", severity="error", timeout=15)
+            self.gateway_error = str(exc)
+            self.tell(f"Agent hooks cannot reach this dashboard: {exc}", title="Gateway", severity="error", timeout=15)
 
     async def on_unmount(self) -> None:
         self._subscription.close()
@@ -125,15 +146,24 @@ class TetherApp(App[None]):
     def _apply_theme(self, config: Config) -> None:
         if config.dashboard.theme in self.available_themes:
             self.theme = config.dashboard.theme
+        else:
+            known = ", ".join(sorted(self.available_themes))
+            self.notices.append(
+                NoticeRecord(self.store.clock.now(), "warning", "Config", f"unknown theme {config.dashboard.theme!r} (known: {known})")
+            )
 
     def _config_changed(self, config: Config) -> None:
         self.store.apply_config(config)
         self._apply_theme(config)
 
     def _tick(self) -> None:
-        screen = self._main_screen()
-        if screen is not None:
-            screen.refresh_clocks()
+        """Every second: ages and countdowns. A tick never takes the dashboard down."""
+        try:
+            screen = self._main_screen()
+            if screen is not None:
+                screen.refresh_clocks()
+        except Exception:
+            log.exception("clock tick failed")
 
     def _main_screen(self) -> MainScreen | None:
         for screen in self.screen_stack:
@@ -150,37 +180,71 @@ class TetherApp(App[None]):
 
     def _apply(self, batch: list[Event]) -> None:
         screen = self._main_screen()
-        if screen is not None and screen.is_mounted:
+        if screen is not None:
             screen.apply(batch)
         for event in batch:
             if isinstance(event, ApprovalRequested):
                 if self.store.config.dashboard.bell:
                     self.bell()
+                if self.store.config.dashboard.notify:
+                    request = event.request
+                    self.desktop.send(f"{request.tool_name} waits in {self._title(request.session_id)}", request.summary)
             elif isinstance(event, ApprovalDecided):
                 for open_screen in self.screen_stack:
                     if isinstance(open_screen, DetailsScreen) and open_screen.request.id == event.request.id:
                         open_screen.show_decision(event.decision)
                 if event.decision.via not in (Via.KEYBOARD, Via.AUTO):
-                    session = self.store.session(event.request.session_id) if self.store.has_session(event.request.session_id) else None
-                    where = session.title if session else event.request.session_id
-                    self.notify(f"{event.request.tool_name} in {where}: {event.decision.describe()}", timeout=6)
+                    where = self._title(event.request.session_id)
+                    self.tell(f"{event.request.tool_name} in {where}: {event.decision.describe()}", timeout=6)
             elif isinstance(event, AutoApprovedBatch):
-                self.notify(event.describe(), title="Auto-approved", timeout=8)
+                self.tell(event.describe(), title="Auto-approved", timeout=8)
             elif isinstance(event, ConfigFailed):
-                self.notify(event.error, title="Config not applied", severity="error", timeout=15)
+                self.tell(event.error, title="Config not applied", severity="error", timeout=15)
             elif isinstance(event, ConfigReloaded):
-                self.notify("Config reloaded", timeout=3)
+                self.tell("Config reloaded", timeout=3)
                 if self.bridges is not None:
                     self.run_worker(self.bridges.apply(event.config), name="bridges")
             elif isinstance(event, Notice):
-                self.notify(event.text, severity=event.level, timeout=5)  # type: ignore[arg-type]
+                self.tell(event.text, severity=event.level, timeout=5)  # type: ignore[arg-type]
+
+    def _title(self, session_id: str) -> str:
+        return self.store.session(session_id).title if self.store.has_session(session_id) else session_id
+
+    def status_lines(self) -> list[tuple[str, str, str]]:
+        """What is right and wrong now, in full: bridges, config, gateway (for the notices screen)."""
+        lines: list[tuple[str, str, str]] = []
+        for name, (health, detail) in self.store.bridge_health.items():
+            code = self.store.pairing_codes.get(name)
+            text = detail or ""
+            if code:
+                text = f"{text}  pairing code: {code}".strip()
+            if health == BridgeHealth.NOT_CONFIGURED:
+                text = text or "no token or chat in the config"
+            lines.append((name.capitalize(), health, text))
+        config_path = str(self.config_path) if self.config_path else "no config file"
+        if self.store.config_error:
+            lines.append(("Config", "error", self.store.config_error))
+        else:
+            lines.append(("Config", "ok", config_path))
+        if self.gateway is not None:
+            lines.append(("Hooks", "ok", f"listening on {self.gateway.path}"))
+        else:
+            lines.append(("Hooks", "error" if self.gateway_error else "off", self.gateway_error or "no gateway in this dashboard"))
+        return lines
+
+    def action_notices(self) -> None:
+        self.push_screen(NoticesScreen(self.status_lines(), self.notices))
 
     # ----------------------------------------------------------------- decisions
     def _selected_request(self) -> str | None:
+        """The request ``a``/``d`` decide; None (and a hint) when the selected session has none."""
         screen = self._main_screen()
-        request_id = screen.selected_request_id if screen else None
+        if screen is None:
+            return None
+        request_id = screen.selected_request_id
         if request_id is None:
-            self.notify("No request is waiting", severity="warning", timeout=3)
+            hint = screen.next_request_hint()
+            self.tell(hint or "No request is waiting", severity="warning" if hint else "information", timeout=4)
         return request_id
 
     def decide(self, request_id: str, allow: bool, reason: str | None = None) -> bool:
@@ -188,11 +252,17 @@ class TetherApp(App[None]):
         try:
             result = self.store.approvals.decide(request_id, allow, by=self.user, via=Via.KEYBOARD, reason=reason)
         except UnknownRequestError:
-            self.notify("That request is gone", severity="warning")
+            self.tell("That request is gone", severity="warning")
             return False
         if not result.accepted:
-            self.notify(f"Already {result.decision.describe()}", severity="warning")
+            self.tell(f"Already {result.decision.describe()}", severity="warning")
+        else:
+            self.tell(self._confirmation(result.request, "Approved" if allow else "Denied", reason), timeout=4)
         return result.accepted
+
+    def _confirmation(self, request: ApprovalRequest, verb: str, reason: str | None = None) -> str:
+        text = f"{verb} {request.tool_name} in {self._title(request.session_id)}: {request_text(request)}"
+        return f"{text} (reason: {reason})" if reason else text
 
     def action_approve(self) -> None:
         if (request_id := self._selected_request()) is not None:
@@ -210,10 +280,10 @@ class TetherApp(App[None]):
         request = self.store.approvals.get(request_id)
 
         def done(reason: str | None) -> None:
-            if reason is not None and self.decide(request_id, False, reason) and on_done:
+            if reason is not None and self.decide(request_id, False, reason or None) and on_done:
                 on_done()
 
-        self.push_screen(ReasonDialog(f"{request.tool_name}: {request.summary}"), done)
+        self.push_screen(ReasonDialog(self._title(request.session_id), f"{request.tool_name}: {request_text(request)}"), done)
 
     def action_allow_for(self) -> None:
         screen = self._main_screen()
@@ -223,7 +293,7 @@ class TetherApp(App[None]):
             return
         session_id = screen.selected_session_id if screen else None
         if session_id is None:
-            self.notify("Select a session or a request first", severity="warning")
+            self.tell("Select a session or a request first", severity="warning")
             return
         session = self.store.session(session_id)
         settings = self.store.config.approvals
@@ -263,9 +333,11 @@ class TetherApp(App[None]):
                 request_id, choice.timer, choice.minutes, by=self.user, via=Via.KEYBOARD
             )
             if not result.accepted:
-                self.notify(f"Already {result.decision.describe()}", severity="warning")
-            elif on_done:
-                on_done()
+                self.tell(f"Already {result.decision.describe()}", severity="warning")
+            else:
+                self.tell(self._confirmation(result.request, f"Approved (and {choice.minutes} min rule)"), timeout=4)
+                if on_done:
+                    on_done()
 
         self.push_screen(
             TimerDialog(
@@ -283,11 +355,11 @@ class TetherApp(App[None]):
         screen = self._main_screen()
         rule_id = screen.selected_rule_id if screen else None
         if rule_id is None:
-            self.notify("No auto-approve timer is running", severity="warning", timeout=3)
+            self.tell("No auto-approve timer is running", severity="warning", timeout=3)
             return
         rule = self.store.approvals.revoke_rule(rule_id, by=self.user)
         if rule is not None:
-            self.notify(f"Revoked: {self.store.describe_rule(rule)}", timeout=4)
+            self.tell(f"Revoked: {self.store.describe_rule(rule)}", timeout=4)
 
     def open_details(self, request_id: str) -> None:
         try:
@@ -302,7 +374,7 @@ class TetherApp(App[None]):
         try:
             await self.store.send_input(session_id, text, by=self.user, via=Via.KEYBOARD)
         except SessionError as exc:
-            self.notify(str(exc), severity="warning")
+            self.tell(str(exc), severity="warning")
 
     def action_stop_session(self, session_id: str | None = None) -> None:
         screen = self._main_screen()
@@ -311,7 +383,7 @@ class TetherApp(App[None]):
             return
         session = self.store.session(session_id)
         if session.state.is_final:
-            self.notify(f"{session.title} is already {session.state.value}", timeout=3)
+            self.tell(f"{session.title} is already {session.state.value}", timeout=3)
             return
 
         def done(confirmed: bool | None) -> None:
@@ -324,7 +396,7 @@ class TetherApp(App[None]):
         try:
             await self.store.stop_session(session_id, by=self.user, via=Via.KEYBOARD)
         except SessionError as exc:
-            self.notify(str(exc), severity="warning")
+            self.tell(str(exc), severity="warning")
 
     def action_new_session(self) -> None:
         def done(request: NewSessionRequest | None) -> None:
@@ -337,6 +409,20 @@ class TetherApp(App[None]):
                 )
 
         self.push_screen(NewSessionDialog(), done)
+
+    def action_archive_session(self) -> None:
+        """Take an ended session, or a hook session with nothing waiting, off the dashboard."""
+        screen = self._main_screen()
+        session_id = screen.selected_session_id if screen else None
+        if session_id is None or not self.store.has_session(session_id):
+            return
+        session = self.store.session(session_id)
+        archivable = session.state.is_final or (session.origin is Origin.HOOK and not self.store.approvals.pending(session_id))
+        if not archivable:
+            self.tell(f"{session.title} is running: stop it first (s)", severity="warning", timeout=4)
+            return
+        self.store.remove_session(session_id)
+        self.tell(f"Archived {session.title}", timeout=3)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.commands.descriptions()))
@@ -359,6 +445,6 @@ class TetherApp(App[None]):
         try:
             reply = await self.commands.run(name, session_id, args, by=self.user, via=Via.KEYBOARD)
         except UnknownCommandError:
-            self.notify(f"Unknown command /{name}: /help lists them", severity="error")
+            self.tell(f"Unknown command /{name}: /help lists them", severity="error")
             return
         self.push_screen(MessageDialog(f"/{name}", reply or "Done."))

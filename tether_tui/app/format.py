@@ -12,6 +12,7 @@ STATE_STYLE = {
     SessionState.WAITING_APPROVAL: ("◆", "bold yellow"),
     SessionState.WAITING_INPUT: ("◇", "cyan"),
     SessionState.IDLE: ("○", "dim cyan"),
+    SessionState.STOPPING: ("◍", "yellow"),
     SessionState.STOPPED: ("■", "dim"),
     SessionState.ERROR: ("✖", "bold red"),
 }
@@ -22,14 +23,17 @@ STATE_SHORT = {
     SessionState.WAITING_APPROVAL: "approval",
     SessionState.WAITING_INPUT: "input",
     SessionState.IDLE: "idle",
+    SessionState.STOPPING: "stopping",
     SessionState.STOPPED: "stopped",
     SessionState.ERROR: "error",
 }
 
 
-def state_text(state: SessionState, short: bool = True) -> Text:
+def state_text(state: SessionState, short: bool = True, *, queued_input: bool = False) -> Text:
     icon, style = STATE_STYLE[state]
     label = STATE_SHORT[state] if short else state.value
+    if queued_input and not state.is_final:
+        return Text(f"{icon} queued" if short else f"{icon} {label}, input queued", style="bold cyan")
     return Text(f"{icon} {label}", style=style)
 
 
@@ -42,7 +46,9 @@ def age(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds}s"
     if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+        return f"{seconds // 60}m"
+    if seconds < 100 * 3600:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
@@ -14,23 +15,35 @@ from runners.demo_scripts import SCENARIOS
 
 
 class ReasonDialog(ModalScreen[str | None]):
-    """Ask why a request is denied; the reason goes back to the agent."""
+    """Deny a request, with a reason for the agent if one is written. Returns the reason ("" for
+    none), or None when cancelled."""
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, session_title: str, what: str) -> None:
         super().__init__()
+        self.session_title = session_title
         self.what = what
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(f"Deny {self.what}", classes="title")
-            yield Input(placeholder="Reason, sent back to the agent", id="reason")
-            yield Label("enter deny · escape cancel", classes="hint")
+        with VerticalScroll(classes="dialog"):
+            yield Label(Content(f"Deny in {self.session_title}"), classes="title")
+            yield Static(self.what, markup=False, classes="what")
+            yield Input(placeholder="Reason, sent back to the agent (optional)", id="reason")
+            yield Label("enter deny (with the reason, if any) · escape cancel", classes="hint")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Deny", variant="error", id="deny")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        self.dismiss(event.value.strip())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(self.query_one("#reason", Input).value.strip() if event.button.id == "deny" else None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -48,8 +61,9 @@ class ConfirmDialog(ModalScreen[bool]):
         self.question = question
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self.question, classes="title")
+        with VerticalScroll(classes="dialog"):
+            yield Label(Content(self.question), classes="title")
+            yield Label("y yes · n or escape no", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("No", id="no")
                 yield Button("Yes", variant="error", id="yes")
@@ -71,8 +85,8 @@ class MessageDialog(ModalScreen[None]):
         self.text = text
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="title")
+        with VerticalScroll(classes="dialog"):
+            yield Label(Content(self.title_text), classes="title")
             yield Static(self.text, markup=False)
             yield Label("escape close", classes="hint")
 
@@ -94,7 +108,7 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with VerticalScroll(classes="dialog"):
             yield Label("New demo session", classes="title")
             with RadioSet(id="scenario"):
                 for index, scenario in enumerate(SCENARIOS):
@@ -104,6 +118,7 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
                 yield RadioButton("Accept file edits")
                 yield RadioButton("Never ask (bypass)")
             yield Input(placeholder="Prompt (optional)", id="prompt")
+            yield Label("↑↓ choose · tab next · enter start · escape cancel", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Start", variant="primary", id="start")

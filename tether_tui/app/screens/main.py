@@ -1,4 +1,12 @@
-"""The dashboard: sessions, the selected session's output and input, approvals and timers."""
+"""The dashboard: sessions, the selected session's output and input, approvals and timers.
+
+One selection: the selected session is the one whose output shows, and the highlighted request
+is always one of that session's (its oldest, unless the person moved to another). Choosing a
+request in the queue selects its session; choosing a session highlights its oldest request.
+After a decision the highlight stays in the session; when the session has nothing left, ``a``
+and ``d`` decide nothing and a hint says where the next request waits (``w`` goes there).
+Nothing moves the selection but the person: new requests and sessions never do.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +15,14 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from tether_tui.app.widgets.approval_queue import ApprovalQueue
+from tether_tui.app.widgets.fitted_table import FittedTable
 from tether_tui.app.widgets.output_view import OutputView
+from tether_tui.app.widgets.request_preview import RequestPreview
 from tether_tui.app.widgets.sessions_table import SessionsTable
 from tether_tui.app.widgets.status_bar import LABELS, StatusBar
 from tether_tui.app.widgets.timers_panel import TimersPanel
@@ -29,10 +40,11 @@ from tether_tui.events import (
     SessionChanged,
     SessionRemoved,
 )
+from tether_tui.models import ApprovalRequest
 from tether_tui.store import BridgeHealth
 
 if TYPE_CHECKING:
-    from tether_tui.app.app import TetherApp
+    from tether_tui.app.actions import Dashboard
 
 
 class MainScreen(Screen[None]):
@@ -41,17 +53,27 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("a", "app.approve", "Approve"),
         Binding("d", "app.deny", "Deny"),
-        Binding("D", "app.deny_with_reason", "Deny+reason"),
         Binding("t", "app.allow_for", "Allow for…"),
-        Binding("x", "app.revoke", "Revoke timer"),
-        Binding("i", "focus_input", "Input"),
-        Binding("s", "app.stop_session", "Stop"),
-        Binding("n", "app.new_session", "New"),
         Binding("question_mark", "app.help", "Help"),
+        Binding("q", "app.quit", "Quit"),
+        Binding("w", "next_request", "Next request"),
+        Binding("D", "app.deny_with_reason", "Deny+reason"),
+        Binding("i", "focus_input", "Input"),
+        Binding("slash", "search", "Search"),
+        Binding("m", "app.notices", "Notices"),
+        Binding("x", "app.revoke", "Revoke timer", show=False),
+        Binding("s", "app.stop_session", "Stop", show=False),
+        Binding("n", "app.new_session", "New", show=False),
+        Binding("W", "toggle_wrap", "Wrap", show=False),
+        Binding("A", "app.archive_session", "Archive", show=False),
         Binding("escape", "leave_input", "Leave input", show=False),
     ]
 
-    app: TetherApp
+    app: Dashboard
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._session_id: str | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -62,6 +84,8 @@ class MainScreen(Screen[None]):
                 yield TimersPanel(id="timers")
             with Vertical(id="right"):
                 yield OutputView(id="output")
+                yield Input(placeholder="Search the output (enter: filter, escape: all lines)", id="search")
+                yield RequestPreview(id="preview")
                 yield Input(placeholder="Send input to the selected session (i)", id="input")
         yield Footer()
 
@@ -69,26 +93,40 @@ class MainScreen(Screen[None]):
         store = self.app.store
         sessions = self.query_one(SessionsTable)
         for session in store.sessions():
-            sessions.upsert(session, len(store.approvals.pending(session.id)))
+            sessions.upsert(session, len(store.approvals.pending(session.id)), queued_input=bool(session.queued_input))
         queue = self.query_one(ApprovalQueue)
         for request in store.approvals.pending():
             queue.add(request, store.session(request.session_id).title, store.clock.monotonic())
+        self.query_one("#search", Input).display = False
         self._refresh_status()
         self.refresh_clocks()
-        self._show_selected()
+        pending = store.approvals.pending()
+        first = pending[0].session_id if pending else (sessions.row_keys[0] if sessions.row_keys else None)
+        self.select_session(first)
         sessions.focus()
+
+    @property
+    def ready(self) -> bool:
+        """Composed and attached: timers and store events may touch the widgets."""
+        return self.is_mounted and self.is_attached
 
     # ----------------------------------------------------------------- store events
     def apply(self, events: list[Event]) -> None:
         """Bring the widgets up to date with a batch of store events."""
+        if not self.ready:
+            return
+        try:
+            self._apply(events)
+        except NoMatches:
+            pass  # the screen is being taken down
+
+    def _apply(self, events: list[Event]) -> None:
         store = self.app.store
         sessions = self.query_one(SessionsTable)
         queue = self.query_one(ApprovalQueue)
         output = self.query_one(OutputView)
         changed: set[str] = set()
-        follow = False
-        status = False
-        rules = False
+        follow = status = rules = requests = False
         for event in events:
             if isinstance(event, OutputAppended):
                 follow = follow or event.session_id == output.session_id
@@ -97,27 +135,34 @@ class MainScreen(Screen[None]):
             elif isinstance(event, SessionRemoved):
                 sessions.remove(event.session_id)
                 changed.discard(event.session_id)
+                if event.session_id == self._session_id:
+                    self._session_id = None
             elif isinstance(event, ApprovalRequested):
-                title = store.session(event.request.session_id).title
-                queue.add(event.request, title, store.clock.monotonic())
-                status = True
+                if store.has_session(event.request.session_id):
+                    queue.add(event.request, store.session(event.request.session_id).title, store.clock.monotonic())
+                status = requests = True
             elif isinstance(event, ApprovalDecided):
                 queue.remove(event.request.id)
-                status = True
+                status = requests = True
             elif isinstance(event, (RuleAdded, RuleRemoved)):
                 rules = True
             elif isinstance(event, BridgeHealthChanged):
                 status = True
-                if event.health == BridgeHealth.FAILING and event.detail:  # the top bar has no room for why
-                    self.app.notify(event.detail, title=f"{LABELS.get(event.name, event.name)} failing", severity="warning")
+                if event.health == BridgeHealth.FAILING and event.detail:
+                    self.app.tell(event.detail, title=f"{LABELS.get(event.name, event.name)} failing", severity="warning")
             elif isinstance(event, (ConfigReloaded, ConfigFailed)):
                 status = True
         for session_id in changed:
             if store.has_session(session_id):
                 session = store.session(session_id)
-                sessions.upsert(session, len(store.approvals.pending(session_id)))
+                sessions.upsert(session, len(store.approvals.pending(session_id)), queued_input=bool(session.queued_input))
+                queue.rename_session(session_id, session.title)
                 if session_id == output.session_id:
-                    output.border_title = f"Output · {session.title}"
+                    output.set_title(session.title)
+        if self._session_id is None and sessions.row_keys:
+            self.select_session(sessions.selected_id or sessions.row_keys[0])
+        elif requests or changed:
+            self._sync_request()
         if follow and output.session_id and store.has_session(output.session_id):
             output.follow(store.output(output.session_id))
         if status:
@@ -133,63 +178,165 @@ class MainScreen(Screen[None]):
         bar.pairing = dict(store.pairing_codes)
         bar.config_error = store.config_error
         self.query_one(ApprovalQueue).set_class(bar.pending > 0, "-has-pending")
+        self.query_one(OutputView).empty_hint = not store.sessions()
 
     def refresh_clocks(self) -> None:
         """Ages of requests and the time left on timers (called every second)."""
-        store = self.app.store
-        self.query_one(ApprovalQueue).refresh_ages(store.clock.monotonic())
-        self.query_one(TimersPanel).show(store.approvals.rules(), store.approvals.remaining_seconds, store.describe_rule)
+        if not self.ready:
+            return
+        try:
+            store = self.app.store
+            self.query_one(ApprovalQueue).refresh_ages(store.clock.monotonic())
+            self.query_one(TimersPanel).show(store.approvals.rules(), store.approvals.remaining_seconds, store.describe_rule)
+            self._sync_preview()
+        except NoMatches:
+            pass
 
     # ----------------------------------------------------------------- selection
-    def on_sessions_table_selected(self, message: SessionsTable.Selected) -> None:
-        self._show_selected(message.session_id)
-
-    def _show_selected(self, session_id: str | None = None) -> None:
+    def select_session(self, session_id: str | None, *, request_id: str | None = None) -> None:
+        """Make ``session_id`` the selected session: its output shows and its request (the
+        given one, else its oldest) is highlighted."""
         store = self.app.store
-        session_id = session_id or self.query_one(SessionsTable).selected_id
+        if session_id is not None and not store.has_session(session_id):
+            session_id = None
+        self._session_id = session_id
+        sessions = self.query_one(SessionsTable)
         output = self.query_one(OutputView)
-        if session_id is None or not store.has_session(session_id):
+        if session_id is None:
             output.show_session(None, "", None)
+        else:
+            if sessions.selected_id != session_id:
+                sessions.select(session_id)
+            if output.session_id != session_id:
+                session = store.session(session_id)
+                output.show_session(session_id, session.title, store.output(session_id))
+        self._sync_request(request_id)
+
+    def _sync_request(self, wanted: str | None = None) -> None:
+        """Keep the highlighted request inside the selected session."""
+        queue = self.query_one(ApprovalQueue)
+        current = wanted or queue.highlighted_id
+        mine = self._pending_here()
+        if current not in {r.id for r in mine}:
+            current = mine[0].id if mine else None
+        queue.highlight(current)
+        self._sync_preview()
+
+    def _pending_here(self) -> list[ApprovalRequest]:
+        if self._session_id is None:
+            return []
+        return self.app.store.approvals.pending(self._session_id)
+
+    def _sync_preview(self) -> None:
+        store = self.app.store
+        preview = self.query_one(RequestPreview)
+        request_id = self.selected_request_id
+        if request_id is not None:
+            request = store.approvals.get(request_id)
+            preview.show_request(request, store.session(request.session_id).title, store.clock.monotonic())
             return
-        if session_id == output.session_id:
+        preview.show_hint(self.next_request_hint())
+
+    def next_request_hint(self) -> str | None:
+        """Where the next request waits, when the selected session has none (None: nowhere)."""
+        following = self._next_request()
+        if following is None:
+            return None
+        here = self.app.store.session(self._session_id).title if self._session_id else "this session"
+        where = self.app.store.session(following.session_id).title
+        return f"Nothing waiting in {here}. Next: {following.tool_name} in {where} (w goes there)"
+
+    def _next_request(self) -> ApprovalRequest | None:
+        """The oldest waiting request after the highlighted one, of any session."""
+        pending = [r for r in self.app.store.approvals.pending() if self.app.store.has_session(r.session_id)]
+        if not pending:
+            return None
+        current = self.selected_request_id
+        ids = [r.id for r in pending]
+        if current in ids:
+            return pending[(ids.index(current) + 1) % len(pending)] if len(pending) > 1 else None
+        return pending[0]
+
+    def action_next_request(self) -> None:
+        following = self._next_request()
+        if following is None:
+            self.app.tell("No other request is waiting", timeout=3)
             return
-        session = store.session(session_id)
-        output.show_session(session_id, session.title, store.output(session_id))
-        pending = store.approvals.pending(session_id)
-        if pending:
-            self.query_one(ApprovalQueue).select(pending[0].id)
+        self.select_session(following.session_id, request_id=following.id)
+
+    def on_fitted_table_chosen(self, message: FittedTable.Chosen) -> None:
+        """The person moved in a list: the selection follows them."""
+        message.stop()
+        store = self.app.store
+        if isinstance(message.table, SessionsTable):
+            if message.key != self._session_id:
+                self.select_session(message.key)
+        elif isinstance(message.table, ApprovalQueue) and message.key is not None:
+            request = store.approvals.get(message.key) if message.key else None
+            if request is not None and request.pending:
+                self.select_session(request.session_id, request_id=request.id)
 
     def on_approval_queue_open_details(self, message: ApprovalQueue.OpenDetails) -> None:
         self.app.open_details(message.request_id)
 
     @property
     def selected_session_id(self) -> str | None:
-        return self.query_one(SessionsTable).selected_id
+        return self._session_id
 
     @property
     def selected_request_id(self) -> str | None:
-        return self.query_one(ApprovalQueue).selected_id
+        """The request ``a`` and ``d`` decide: highlighted, pending, of the selected session."""
+        if not self.ready:
+            return None
+        request_id = self.query_one(ApprovalQueue).highlighted_id
+        if request_id is None or self._session_id is None:
+            return None
+        try:
+            request = self.app.store.approvals.get(request_id)
+        except KeyError:
+            return None
+        return request_id if request.pending and request.session_id == self._session_id else None
 
     @property
     def selected_rule_id(self) -> str | None:
         return self.query_one(TimersPanel).selected_id
+
+    # ----------------------------------------------------------------- output: search and wrap
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    def action_toggle_wrap(self) -> None:
+        output = self.query_one(OutputView)
+        output.wrap_lines = not output.wrap_lines
+        self.app.tell(f"Long lines {'wrap' if output.wrap_lines else 'are cut at the edge'}", timeout=2)
 
     # ----------------------------------------------------------------- input
     def action_focus_input(self) -> None:
         self.query_one("#input", Input).focus()
 
     def action_leave_input(self) -> None:
-        if self.focused is self.query_one("#input", Input):
+        search = self.query_one("#search", Input)
+        if self.focused is search:
+            search.value = ""
+            search.display = False
+            self.query_one(OutputView).set_filter(None)
+            self.query_one(SessionsTable).focus()
+        elif self.focused is self.query_one("#input", Input):
             self.query_one(SessionsTable).focus()
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "search":
+            self.query_one(OutputView).set_filter(event.value.strip() or None)
+            return
         text = event.value.strip()
         if not text:
             return
         event.input.clear()
         session_id = self.selected_session_id
         if session_id is None:
-            self.app.notify("No session selected", severity="warning")
+            self.app.tell("No session selected", severity="warning")
             return
         if text.startswith("/"):
             name, _, args = text[1:].partition(" ")

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
 
+from tether_tui.commands import plural
 from tether_tui.rules import CommandRule
 from tether_tui.toolinput import short_path
 
@@ -30,6 +31,7 @@ class TimerDialog(ModalScreen[TimerChoice | None]):
     DEFAULT_CSS = """
     TimerDialog OptionList { height: auto; max-height: 8; margin-bottom: 1; }
     """
+    HINT = "↑↓ choose · tab next list · enter allow · escape cancel"
 
     def __init__(
         self,
@@ -50,25 +52,24 @@ class TimerDialog(ModalScreen[TimerChoice | None]):
         self.default_minutes = default_minutes
 
     def _scopes(self) -> list[Option]:
-        options = []
+        options: list[tuple[str, str]] = []
         if self.tool_name:
-            options.append(Option(f"{self.tool_name} in {self.session_title}", id="tool"))
+            options.append((f"{self.tool_name} in {self.session_title}", "tool"))
             if self.command_rule:
-                label = f"{self.tool_name} {self.command_rule.describe()} in {self.session_title}"
-                options.append(Option(Content(label), id="prefix"))
-            options.append(Option(f"{self.tool_name} in every session", id="tool-everywhere"))
-        options.append(Option(f"Everything in {self.session_title}", id="all"))
+                options.append((f"{self.tool_name} {self.command_rule.describe()} in {self.session_title}", "prefix"))
+            options.append((f"{self.tool_name} in every session", "tool-everywhere"))
+        options.append((f"Everything in {self.session_title}", "all"))
         if self.directory:
-            options.append(Option(f"Everything inside {short_path(self.directory)}/", id="dir"))
-        return options
+            options.append((f"Everything inside {short_path(self.directory)}/", "dir"))
+        return [Option(Content(label), id=option_id) for label, option_id in options]
 
     def compose(self) -> ComposeResult:
-        heading = f"Allow {self.tool_name} and what else?" if self.tool_name else "Auto-approve for a while"
-        with Vertical(classes="dialog"):
-            yield Label(heading, classes="title")
+        heading = f"Allow {self.tool_name} and what else?" if self.tool_name else f"Auto-approve in {self.session_title} for a while"
+        with VerticalScroll(classes="dialog"):
+            yield Label(Content(heading), classes="title")
             yield OptionList(*self._scopes(), id="scope")
-            yield OptionList(*(Option(f"{m} minutes", id=str(m)) for m in self.durations), id="duration")
-            yield Label("↑↓ choose · tab next list · enter allow · escape cancel", classes="hint")
+            yield OptionList(*(Option(plural(m, "minute"), id=str(m)) for m in self.durations), id="duration")
+            yield Label(self.HINT, classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Allow", variant="success", id="allow")

@@ -12,7 +12,11 @@ from tether_tui.models import ApprovalRequest
 
 
 class ApprovalQueue(FittedTable):
-    COLUMNS = (("age", "Age", 6), ("session", "Session", 0.35), ("tool", "Tool", 8), ("summary", "Request", 0.65))
+    """Its cursor shows only on a request of the selected session: the one ``a`` and ``d``
+    decide. Requests of other sessions are listed, never decided from here by accident."""
+
+    COLUMNS = (("age", "Age", 5), ("session", "Session", 0.35), ("tool", "Tool", 8), ("summary", "Request", 0.65))
+    HIDE_BELOW = {"age": 48}
 
     class OpenDetails(Message):
         def __init__(self, request_id: str) -> None:
@@ -23,11 +27,14 @@ class ApprovalQueue(FittedTable):
         super().__init__(**kwargs)
         self.border_title = "Approvals"
         self._created: dict[str, float] = {}
+        self._session_of: dict[str, str] = {}
+        self.show_cursor = False
 
     def add(self, request: ApprovalRequest, session_title: str, now_mono: float) -> None:
         if self.has_row(request.id):
             return
         self._created[request.id] = request.created_mono
+        self._session_of[request.id] = request.session_id
         self.put_row(
             request.id,
             (
@@ -42,7 +49,26 @@ class ApprovalQueue(FittedTable):
     def remove(self, request_id: str) -> None:
         self.drop_row(request_id)
         self._created.pop(request_id, None)
+        self._session_of.pop(request_id, None)
         self.border_title = f"Approvals ({self.row_count})" if self.row_count else "Approvals"
+
+    def rename_session(self, session_id: str, title: str) -> None:
+        for request_id, owner in self._session_of.items():
+            if owner == session_id:
+                self.set_cell(request_id, "session", Text(title, overflow="ellipsis", no_wrap=True))
+
+    def highlight(self, request_id: str | None) -> None:
+        """Put the cursor on ``request_id``, or hide it (None)."""
+        if request_id is None or not self.has_row(request_id):
+            self.show_cursor = False
+            return
+        self.show_cursor = True
+        self.select(request_id)
+
+    @property
+    def highlighted_id(self) -> str | None:
+        """The request under a visible cursor."""
+        return self.selected_id if self.show_cursor else None
 
     def refresh_ages(self, now_mono: float) -> None:
         for request_id, created in self._created.items():
@@ -50,4 +76,5 @@ class ApprovalQueue(FittedTable):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.post_message(self.OpenDetails(event.row_key.value))
+        if self.show_cursor:
+            self.post_message(self.OpenDetails(event.row_key.value))
