@@ -21,7 +21,7 @@ def test_a_bad_config_file_gets_one_clear_line_and_no_traceback(tmp_path):
     result = run("--config", str(path), "--headless", "--exit-after-first-frame")
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"tether-tui: {path}:3: [approvals] fallback: expected one of 'deny', 'defer', got 'allow'"
+        f'tether-tui: {path}:3: [approvals] fallback: expected one of "deny", "defer", got "allow"'
     )
     assert "Traceback" not in result.stderr
 
@@ -39,3 +39,22 @@ def test_dashboard_starts_headless_and_writes_its_log_privately(tmp_path):
     assert result.returncode == 0, result.stderr
     log = Path(os.environ["TETHER_TUI_DATA_DIR"]) / "tether-tui.log"
     assert log.exists() and oct(log.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_missing_config_named_on_the_command_line_is_said_so(tmp_path):
+    missing = tmp_path / "missing.toml"
+    result = run("--headless", "--exit-after-first-frame", "--no-demo", "--config", str(missing))
+    assert result.returncode == 0
+    assert f"{missing} does not exist: defaults apply (tether-tui config init --config {missing} writes one)" in result.stderr
+
+
+def test_config_check_refuses_an_unknown_theme(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[dashboard]\ntheme = "nope"\n')
+    result = run("config", "check", "--config", str(path))
+    assert result.returncode == 2 and "unknown theme 'nope' (known: textual-dark" in result.stderr
+
+
+def test_help_keeps_the_config_path_on_one_line():
+    result = run("--help", env_extra={"COLUMNS": "60", "TETHER_TUI_CONFIG_DIR": "/home/someone-with-a-long-name/.config/tether-tui"})
+    assert "  /home/someone-with-a-long-name/.config/tether-tui/config.toml\n" in result.stdout

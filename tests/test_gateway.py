@@ -284,3 +284,26 @@ def test_the_hook_command_loads_only_what_it_needs():
     code = "import sys, tether_tui.hookclient\nprint(sorted(m for m in sys.modules if m.startswith(('tether_tui.store', 'textual', 'asyncio', 'tomllib'))))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "agent, event, said",
+    [
+        ("claude", {"hook_event_name": "PermissionRequest"}, "PermissionRequest event without a session_id"),
+        ("claude", {"hook_event_name": "PermissionRequest", "session_id": "s"}, "PermissionRequest event without a tool_name"),
+        ("gemini", {"hook_event_name": "BeforeTool", "session_id": "g", "tool_name": "x", "tool_input": "rm"}, "BeforeTool event whose tool_input is not a JSON object"),
+        ("codex", {"hook_event_name": "PreToolUse", "session_id": 7, "tool_name": "shell"}, "PreToolUse event without a session_id"),
+    ],
+)
+async def test_a_malformed_hook_event_gets_one_line_and_no_decision_and_shows_nothing(store, gateway, agent, event, said):
+    code, output, err = await hook(agent, event)
+    assert err.strip() == f"tether-tui hook: {said}; no decision"
+    assert code == 0 and output is None
+    assert store.sessions() == [] and store.approvals.pending() == []
+    # sent to the gateway directly, it is refused the same way
+    reader, writer = await asyncio.open_unix_connection(str(gateway.path))
+    writer.write(json.dumps({"v": 1, "agent": agent, "event": event}).encode() + b"\n")
+    await writer.drain()
+    assert json.loads(await reader.readline()) == {"v": 1, "error": said}
+    writer.close()
+    assert store.sessions() == []

@@ -72,3 +72,34 @@ def test_gemini_timeouts_are_milliseconds_and_the_fallback_is_written():
     handler = merged["hooks"]["BeforeTool"][0]["hooks"][0]
     assert handler["timeout"] == HOOK_TIMEOUT_SECONDS * 1000 and handler["command"].endswith("--fallback deny")
     assert merged["hooks"]["BeforeTool"][0]["matcher"] == ".*"
+
+
+def test_a_settings_file_of_the_wrong_shape_gets_one_line_and_is_not_touched(tmp_path):
+    settings = tmp_path / ".claude" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text('{"hooks": {"Stop": {"a": 1}}}')
+    result = cli("claude", home=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"tether-tui install-hooks: {settings}: hooks.Stop is not a list (the agent expects a list of hook groups); not touched"
+    )
+    assert settings.read_text() == '{"hooks": {"Stop": {"a": 1}}}'
+
+
+def test_a_mistyped_project_folder_is_not_created(tmp_path):
+    result = cli("claude", "--project", str(tmp_path / "no-such-repo"), home=tmp_path)
+    assert result.returncode == 2 and "no such folder; nothing written" in result.stderr
+    assert not (tmp_path / "no-such-repo").exists()
+
+
+def test_gemini_settings_with_comments_are_read_and_never_rewritten_without_them(tmp_path):
+    settings = tmp_path / ".gemini" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    text = '{\n  // my theme\n  "ui": {"theme": "GitHub"}, /* keep "me" */\n  "url": "http://x//y"\n}\n'
+    settings.write_text(text)
+    dry = cli("gemini", "--dry-run", home=tmp_path)
+    assert dry.returncode == 0 and '"BeforeTool"' in dry.stdout and '"url": "http://x//y"' in dry.stdout
+    result = cli("gemini", home=tmp_path)
+    assert result.returncode == 2 and "has comments, which rewriting it would lose; not touched" in result.stderr
+    assert '"BeforeTool"' in result.stderr  # the entry to paste
+    assert settings.read_text() == text

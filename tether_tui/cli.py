@@ -20,9 +20,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tether-tui",
         description="Supervise AI coding agents: sessions, output, approvals and auto-approve timers.",
+        epilog=f"config file, unless --config says otherwise:\n  {default_config_path()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"tether-tui {__version__}")
-    parser.add_argument("--config", type=Path, help=f"config file (default: {default_config_path()})")
+    parser.add_argument("--config", type=Path, metavar="PATH", help="config file (default: below)")
     parser.add_argument("--no-demo", action="store_true", help="start without the built-in demo agents")
     parser.add_argument("--demo", type=int, metavar="N", help="number of demo agents to start (default 3)")
     parser.add_argument("--demo-speed", type=float, default=1.0, help=argparse.SUPPRESS)
@@ -57,14 +59,30 @@ def _config_path(args: argparse.Namespace) -> Path:
     return getattr(args, "config_file", None) or args.config or default_config_path()
 
 
-def _load(path: Path) -> "Config":
+def _load(path: Path, *, explicit: bool = False) -> "Config":
+    """Load the config; one named on the command line that does not exist is said so."""
+    import dataclasses
+
     from tether_tui.config import ConfigError, load_config
 
     try:
-        return load_config(path)
+        config = load_config(path)
     except ConfigError as exc:
         print(f"tether-tui: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    if explicit and not path.exists():
+        warning = f"{path} does not exist: defaults apply (tether-tui config init --config {path} writes one)"
+        print(f"tether-tui: {warning}", file=sys.stderr)
+        config = dataclasses.replace(config, warnings=(warning, *config.warnings))
+    return config
+
+
+def _theme_problem(theme: str) -> str | None:
+    from textual.theme import BUILTIN_THEMES
+
+    if theme in BUILTIN_THEMES:
+        return None
+    return f"[dashboard] theme: unknown theme {theme!r} (known: {', '.join(BUILTIN_THEMES)})"
 
 
 def config_command(args: argparse.Namespace) -> int:
@@ -83,6 +101,10 @@ def config_command(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
         return 0
     config = _load(path)
+    theme = _theme_problem(config.dashboard.theme)
+    if theme is not None:
+        print(f"tether-tui: {path}: {theme}", file=sys.stderr)
+        return 2
     print(f"{path}: ok" if path.exists() else f"{path}: not present, defaults apply")
     for warning in config.warnings:
         print(f"warning: {warning}")
@@ -94,7 +116,7 @@ def config_command(args: argparse.Namespace) -> int:
 
 def run_dashboard(args: argparse.Namespace) -> int:
     config_path = _config_path(args)
-    config = _load(config_path)
+    config = _load(config_path, explicit=args.config is not None)
 
     from tether_tui.audit import AuditLog
     from tether_tui.logs import setup_logging

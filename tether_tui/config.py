@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import math
 import os
@@ -210,10 +211,29 @@ def _key_line(text: str, section: str, key: str | None) -> int | None:
     return header_line
 
 
+def toml_value(value: Any) -> str:
+    """``value`` as TOML writes it (``true``, ``"text"``, ``[1, 2]``), for error messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
 def _describe_type(kind: Any) -> str:
     origin = get_origin(kind)
     if origin is Literal:
-        return "one of " + ", ".join(repr(v) for v in get_args(kind))
+        return "one of " + ", ".join(toml_value(v) for v in get_args(kind))
     if origin is tuple:
         return f"a list of {_describe_type(get_args(kind)[0])}s"
     return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(kind, str(kind))
@@ -224,28 +244,28 @@ def _convert(value: Any, kind: Any) -> Any:
     origin = get_origin(kind)
     if origin is Literal:
         if value not in get_args(kind):
-            raise ValueError(f"expected {_describe_type(kind)}, got {value!r}")
+            raise ValueError(f"expected {_describe_type(kind)}, got {toml_value(value)}")
         return value
     if origin is tuple:
         if not isinstance(value, list):
-            raise ValueError(f"expected {_describe_type(kind)}, got {value!r}")
+            raise ValueError(f"expected {_describe_type(kind)}, got {toml_value(value)}")
         item = get_args(kind)[0]
         return tuple(_convert(v, item) for v in value)
     if kind is bool:
         if not isinstance(value, bool):
-            raise ValueError(f"expected true or false, got {value!r}")
+            raise ValueError(f"expected true or false, got {toml_value(value)}")
         return value
     if kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {value!r}")
+            raise ValueError(f"expected a whole number, got {toml_value(value)}")
         return value
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"expected a number, got {value!r}")
+            raise ValueError(f"expected a number, got {toml_value(value)}")
         return float(value)
     if kind is str:
         if not isinstance(value, str):
-            raise ValueError(f"expected a string, got {value!r}")
+            raise ValueError(f"expected a string, got {toml_value(value)}")
         return value
     raise TypeError(kind)
 

@@ -256,6 +256,9 @@ class Gateway:
             return {"v": PROTOCOL_VERSION, "error": f"unknown agent {message.get('agent')!r} (known: {', '.join(AGENTS)})"}
         if not isinstance(event, dict):
             return {"v": PROTOCOL_VERSION, "error": "event must be a JSON object"}
+        problem = hooks.problem(event)
+        if problem is not None:
+            return {"v": PROTOCOL_VERSION, "error": problem}
         self.requests_served += 1
         gone = asyncio.ensure_future(reader.read(1))  # EOF: the hook went away
         try:
@@ -289,7 +292,7 @@ class Gateway:
     async def handle(self, hooks: AgentHooks, event: dict[str, Any], gone: "asyncio.Future[bytes] | None" = None) -> Answer:
         """Apply one hook event to the store and work out the agent's answer."""
         kind = hooks.kind(event)
-        if kind is HookKind.IGNORE:
+        if kind is HookKind.IGNORE or hooks.problem(event) is not None:
             return NO_DECISION
         session_id, controller = self._session(hooks, event)
         session = self.store.session(session_id)

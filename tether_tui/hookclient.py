@@ -92,6 +92,11 @@ def run(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         print(f"tether-tui hook: stdin is not a hook event ({exc}): {preview!r}", file=stderr)
         return hooks.error_exit
 
+    problem = hooks.problem(event)
+    if problem is not None:
+        print(f"tether-tui hook: {problem}; no decision", file=stderr)
+        return NO_DECISION[1]
+
     socket_path = path or gateway_socket_path()
     try:
         if socket_path.exists() or socket_path.is_symlink():

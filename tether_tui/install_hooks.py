@@ -82,7 +82,7 @@ def merge(settings: dict[str, Any], hooks: AgentHooks, command: str | None) -> d
     for event in list(table):
         groups = table[event]
         if not isinstance(groups, list):
-            continue
+            raise InstallError(f"hooks.{event} is not a list (the agent expects a list of hook groups); not touched")
         kept_groups = []
         for group in groups:
             if isinstance(group, dict) and isinstance(group.get("hooks"), list):
@@ -136,14 +136,29 @@ def install(agent: str, path: Path, *, uninstall: bool = False, fallback: str = 
     if hooks is None:
         raise InstallError(f"unknown agent {agent!r} (known: {', '.join(AGENTS)})")
     before: dict[str, Any] = {}
+    commented = False
     if path.exists():
         try:
-            before = json.loads(path.read_text(encoding="utf-8") or "{}")
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InstallError(f"{path} is not valid JSON ({exc}); not touched") from None
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InstallError(f"{path} cannot be read ({exc}); not touched") from None
+        plain, commented = strip_json_comments(text)
+        try:
+            before = json.loads(plain or "{}")
+        except json.JSONDecodeError as exc:
+            raise InstallError(f"{path} is not valid JSON (line {exc.lineno}: {exc.msg}); not touched") from None
         if not isinstance(before, dict):
             raise InstallError(f"{path} does not hold a JSON object; not touched")
-    after = merge(before, hooks, None if uninstall else hook_command(agent, fallback))
+    try:
+        after = merge(before, hooks, None if uninstall else hook_command(agent, fallback))
+    except InstallError as exc:
+        raise InstallError(f"{path}: {exc}") from None
+    if commented and after != before and not dry_run:
+        snippet = json.dumps({"hooks": after.get("hooks", {})}, indent=2)
+        raise InstallError(
+            f"{path} has comments, which rewriting it would lose; not touched. "
+            f"Put this \"hooks\" entry into it yourself:\n{snippet}"
+        )
     result = InstallResult(path, before, after)
     if result.changed and not dry_run:
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
@@ -152,8 +167,47 @@ def install(agent: str, path: Path, *, uninstall: bool = False, fallback: str = 
     return result
 
 
+def strip_json_comments(text: str) -> tuple[str, bool]:
+    """``text`` without ``//`` and ``/* */`` comments (outside strings), and whether it had any.
+    Gemini CLI reads its settings with comments allowed."""
+    out: list[str] = []
+    index, length, found = 0, len(text), False
+    in_string = False
+    while index < length:
+        char = text[index]
+        if in_string:
+            out.append(char)
+            if char == "\\" and index + 1 < length:
+                out.append(text[index + 1])
+                index += 2
+                continue
+            if char == '"':
+                in_string = False
+            index += 1
+            continue
+        if char == '"':
+            in_string = True
+            out.append(char)
+            index += 1
+        elif text.startswith("//", index):
+            found = True
+            end = text.find("\n", index)
+            index = length if end < 0 else end
+        elif text.startswith("/*", index):
+            found = True
+            end = text.find("*/", index + 2)
+            index = length if end < 0 else end + 2
+        else:
+            out.append(char)
+            index += 1
+    return "".join(out), found
+
+
 def main(args: Any) -> int:
-    project = Path(args.project).resolve() if args.project else None
+    project = Path(args.project).expanduser().resolve() if args.project else None
+    if project is not None and not project.is_dir():
+        print(f"tether-tui install-hooks: --project {args.project}: no such folder; nothing written", file=sys.stderr)
+        return 2
     try:
         path = settings_path(args.agent, project)
         result = install(args.agent, path, uninstall=args.uninstall, fallback=args.fallback, dry_run=args.dry_run)

@@ -98,7 +98,7 @@ class SessionStore:
             raise SessionError(f"session {session_id} exists already")
         session = Session(
             id=session_id,
-            title=title,
+            title=self.unique_title(title),
             origin=origin,
             created_at=self.clock.now(),
             directory=directory,
@@ -110,6 +110,17 @@ class SessionStore:
         self._outputs[session_id] = OutputBuffer(history.max_lines, history.max_bytes)
         self.bus.publish(SessionAdded(session))
         return session
+
+    def unique_title(self, title: str, session_id: str | None = None) -> str:
+        """``title``, or ``title #2``, ``#3``… when another session has it already: two sessions
+        are never told apart by guessing (two Claude hooks in one repository, say)."""
+        taken = {s.title for s in self._sessions.values() if s.id != session_id}
+        if title not in taken:
+            return title
+        number = 2
+        while f"{title} #{number}" in taken:
+            number += 1
+        return f"{title} #{number}"
 
     def session(self, session_id: str) -> Session:
         try:
@@ -158,6 +169,8 @@ class SessionStore:
         for name, value in fields.items():
             if not hasattr(session, name):
                 raise AttributeError(name)
+            if name == "title":
+                value = self.unique_title(str(value), session_id)
             setattr(session, name, value)
         self.bus.publish(SessionChanged(session))
 
@@ -323,7 +336,9 @@ class SessionStore:
             usage.output_tokens += int(value.get("output_tokens", 0))
             usage.cost_usd += float(value.get("cost_usd", 0.0))
             usage.turns += int(value.get("turns", 0))
-        elif key in ("model", "title", "directory"):
+        elif key == "title":
+            session.title = self.unique_title(str(value), session_id)
+        elif key in ("model", "directory"):
             setattr(session, key, value)
         else:
             session.metadata[key] = value
@@ -344,7 +359,7 @@ class SessionStore:
         thread_id: str | None = None,
     ) -> None:
         session = self.session(session_id)
-        session.title = title
+        session.title = self.unique_title(title, session_id)
         session.model = model or session.model
         for key, value in (("provider", provider), ("sandbox", sandbox), ("approval", approval), ("thread_id", thread_id)):
             if value is not None:

@@ -37,6 +37,28 @@ class AgentHooks:
     def kind(self, event: dict[str, Any]) -> HookKind:
         return self.events.get(str(event.get("hook_event_name", "")), HookKind.IGNORE)
 
+    def problem(self, event: dict[str, Any]) -> str | None:
+        """Why ``event`` cannot be acted on (a field its kind needs is missing or of the wrong
+        type), or None. Such an event is refused: no session, no request, no decision."""
+        kind = self.kind(event)
+        if kind is HookKind.IGNORE:
+            return None
+        name = event.get("hook_event_name")
+        session = event.get("session_id")
+        if not isinstance(session, str) or not session.strip():
+            return f"{name} event without a session_id"
+        if kind is HookKind.APPROVAL:
+            tool_name = event.get("tool_name")
+            if not isinstance(tool_name, str) or not tool_name.strip():
+                return f"{name} event without a tool_name"
+            tool_input = event.get("tool_input", {})
+            if not isinstance(tool_input, dict):
+                return f"{name} event whose tool_input is not a JSON object"
+        cwd = event.get("cwd")
+        if cwd is not None and not isinstance(cwd, str):
+            return f"{name} event whose cwd is not text"
+        return None
+
     def session_id(self, event: dict[str, Any]) -> str:
         """The agent's own session id (a hook event without one gets a per-agent placeholder)."""
         value = event.get("session_id")
