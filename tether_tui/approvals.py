@@ -7,6 +7,7 @@ synchronous, and the first call that finds the request pending settles it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 from collections import OrderedDict
@@ -21,6 +22,7 @@ from tether_tui.clock import Clock, SystemClock
 from tether_tui.config import ApprovalSettings
 from tether_tui.events import ApprovalDecided, ApprovalRequested, AutoApprovedBatch, RuleAdded, RuleRemoved
 from tether_tui.models import ApprovalRequest, AutoApproval, Decision, Outcome, Rule, RuleScope, Session, Via
+from tether_tui.rulefile import RuleFile, rule_from_json
 from tether_tui.rules import (
     CommandRule,
     RequestContext,
@@ -83,6 +85,7 @@ class ApprovalEngine:
         settings: ApprovalSettings | None = None,
         session_lookup: Callable[[str], Session | None] = lambda _id: None,
         on_pending_changed: Callable[[str], None] = lambda _id: None,
+        rule_file: RuleFile | None = None,
     ) -> None:
         self.bus = bus
         self.audit = audit
@@ -93,6 +96,7 @@ class ApprovalEngine:
         self._pending: dict[str, ApprovalRequest] = {}
         self._decided: OrderedDict[str, ApprovalRequest] = OrderedDict()
         self._rules: dict[str, Rule] = {}
+        self._rule_file = rule_file
         self._batch: list[AutoApproval] = []
         self._batch_first = 0.0
         self._batch_last = 0.0
@@ -254,7 +258,9 @@ class ApprovalEngine:
         return never_auto_approved(patterns, request.tool_name, request.tool_input, request.directory) is not None
 
     def _auto_approve(self, request: ApprovalRequest, rule: Rule) -> bool:
-        decision = Decision(Outcome.ALLOW, f"rule {rule.id}", Via.AUTO, self.clock.now(), rule.describe(), rule.id)
+        owner = self._session_lookup(rule.session_id) if rule.session_id else None
+        what = rule.describe(owner.title if owner else None)
+        decision = Decision(Outcome.ALLOW, f"rule {rule.id}", Via.AUTO, self.clock.now(), what, rule.id)
         if not self._resolve(request, decision, audit_required=True):
             return False
         session = self._session_lookup(request.session_id)
@@ -316,6 +322,7 @@ class ApprovalEngine:
             directory=directory,
         )
         self._rules[rule.id] = rule
+        self._save_rules()
         try:
             self.audit.record_rule("rule_added", rule, now, by)
         except OSError:
@@ -375,12 +382,44 @@ class ApprovalEngine:
         rule = self._rules.pop(rule_id, None)
         if rule is None:
             return None
+        self._save_rules()
         try:
             self.audit.record_rule("rule_revoked", rule, self.clock.now(), by)
         except OSError:
             log.exception("could not write the audit log")
         self.bus.publish(RuleRemoved(rule, expired=False, by=by))
         return rule
+
+    def _save_rules(self) -> None:
+        if self._rule_file is not None:
+            self._rule_file.save(list(self._rules.values()))
+
+    def restore_rules(self) -> list[Rule]:
+        """Bring back the rules kept on disk that have not expired (each audited as restored;
+        those that expired while the dashboard was closed are audited as expired)."""
+        if self._rule_file is None:
+            return []
+        now, now_mono = self.clock.now(), self.clock.monotonic()
+        restored: list[Rule] = []
+        for record in self._rule_file.load():
+            try:
+                rule = rule_from_json(record, 0.0)
+            except (KeyError, ValueError, TypeError) as exc:
+                log.error("an auto-approve rule on disk cannot be read (%s); not restored", exc)
+                continue
+            left = (rule.expires_at - now).total_seconds()
+            event = "rule_restored" if left > 0 else "rule_expired"
+            if left > 0:
+                rule = dataclasses.replace(rule, expires_mono=now_mono + left)
+                self._rules[rule.id] = rule
+                restored.append(rule)
+                self.bus.publish(RuleAdded(rule))
+            try:
+                self.audit.record_rule(event, rule, now, None)
+            except OSError:
+                log.exception("could not write the audit log")
+        self._save_rules()
+        return restored
 
     def rules(self) -> list[Rule]:
         now = self.clock.monotonic()
@@ -397,13 +436,16 @@ class ApprovalEngine:
     def sweep(self) -> None:
         """Expire rules and unanswered requests, and publish a due batch of auto-approvals."""
         now = self.clock.monotonic()
-        for rule in [r for r in self._rules.values() if r.expires_mono <= now]:
+        expired = [r for r in self._rules.values() if r.expires_mono <= now]
+        for rule in expired:
             del self._rules[rule.id]
             try:
                 self.audit.record_rule("rule_expired", rule, self.clock.now(), None)
             except OSError:
                 log.exception("could not write the audit log")
             self.bus.publish(RuleRemoved(rule, expired=True))
+        if expired:
+            self._save_rules()
         for request in [r for r in self._pending.values() if r.expires_mono is not None and r.expires_mono <= now]:
             minutes = self.settings.timeout_seconds / 60
             reason = f"nobody answered within {minutes:g} min"

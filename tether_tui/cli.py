@@ -130,7 +130,8 @@ def run_dashboard(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"tether-tui: cannot open the audit log {audit.path}: {exc}", file=sys.stderr)
         return 2
-    store = SessionStore(config=config, audit=audit)
+    store = SessionStore(config=config, audit=audit, rules_path=data_dir() / "rules.json")
+    store.approvals.restore_rules()
     redactor.track(lambda: store.config.secrets())  # tokens a config reload brings are masked too
 
     demo = 0

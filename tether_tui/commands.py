@@ -123,7 +123,7 @@ class CommandRegistry:
         if not rules:
             return "No auto-approve rules."
         return "\n".join(
-            f"• {rule.describe()} — {format_duration(self.store.approvals.remaining_seconds(rule))} left ({rule.id})"
+            f"• {self.store.describe_rule(rule)} — {format_duration(self.store.approvals.remaining_seconds(rule))} left ({rule.id})"
             for rule in rules
         )
 

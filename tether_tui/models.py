@@ -190,16 +190,19 @@ class Rule:
     directory: str | None = None
 
     def describe(self, session_title: str | None = None) -> str:
-        """What the rule allows, e.g. ``Edit in ~/repo`` (``session_title`` names its session)."""
-        in_session = f"in {session_title}" if session_title else "in this session"
+        """What the rule allows, e.g. ``Edit in ~/repo/`` or ``everything in claude · api``
+        (``session_title`` names its session; without it the session's id stands in)."""
+        from tether_tui.toolinput import short_path
+
+        session = session_title or (f"session {self.session_id[:12]}" if self.session_id else "")
         if self.scope is RuleScope.SESSION:
-            return f"everything {in_session}"
+            return f"everything in {session}"
         if self.scope is RuleScope.DIRECTORY:
-            return f"{self.tool_name or 'everything'} in {self.directory}/"
+            return f"{self.tool_name or 'everything'} in {short_path(self.directory)}/"
         text = self.tool_name or "?"
         if self.command_prefix:
             text += f" `{self.command_prefix}` exactly" if self.command_exact else f" `{self.command_prefix} …`"
-        return f"{text} {in_session}" if self.session_id else f"{text} everywhere"
+        return f"{text} in {session}" if self.session_id else f"{text} everywhere"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ requests here, and a permission request waits on the approval engine until a sur
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Protocol
 
 from tether_tui.approvals import ApprovalEngine
@@ -26,6 +27,7 @@ from tether_tui.events import (
 )
 from tether_tui.models import Decision, Origin, Rule, Session, SessionState, Via
 from tether_tui.output import OutputBuffer
+from tether_tui.rulefile import RuleFile
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,15 @@ class SessionController(Protocol):
 
 
 class SessionStore:
-    def __init__(self, *, config: Config | None = None, clock: Clock | None = None, audit: AuditLog | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        config: Config | None = None,
+        clock: Clock | None = None,
+        audit: AuditLog | None = None,
+        rules_path: Path | None = None,
+    ) -> None:
+        """``rules_path``: where auto-approve rules are kept across restarts (none: in memory)."""
         self.config = config or Config()
         self.clock = clock or SystemClock()
         self.audit = audit or AuditLog(None)
@@ -69,6 +79,7 @@ class SessionStore:
             settings=self.config.approvals,
             session_lookup=self._sessions_get,
             on_pending_changed=self._pending_changed,
+            rule_file=RuleFile(rules_path) if rules_path is not None else None,
         )
         self.config_error: str | None = None
         self._sessions: dict[str, Session] = {}
