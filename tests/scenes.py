@@ -105,11 +105,41 @@ async def show_help(pilot) -> None:
     await pilot.press("question_mark")
 
 
+async def show_reason_dialog(pilot) -> None:
+    await pilot.press("D")
+
+
+async def show_stop_dialog(pilot) -> None:
+    await pilot.press("s")
+
+
+async def show_new_session(pilot) -> None:
+    await pilot.press("n")
+
+
+async def show_notices(pilot) -> None:
+    store = pilot.app.store
+    store.set_bridge_health("slack", BridgeHealth.FAILING, "auth.test refused the bot token: invalid_auth (check [slack] bot_token)")
+    store.config_failed("config.toml:13: [dashbord]: unknown section (known: approvals, dashboard, history)")
+    await pilot.pause()
+    pilot.app.clear_notifications()  # the notices screen keeps them: show it uncovered
+    await pilot.press("m")
+
+
+async def show_nothing_waiting(pilot) -> None:
+    await pilot.press("d")  # claude's request denied: claude has nothing left, the hint says where to go
+
+
 VIEWS = {
     "dashboard": show_dashboard,
     "approval-details": show_details,
     "timer-dialog": show_timer_dialog,
     "help": show_help,
+    "deny-with-reason": show_reason_dialog,
+    "stop-session": show_stop_dialog,
+    "new-session": show_new_session,
+    "notices": show_notices,
+    "nothing-waiting": show_nothing_waiting,
 }
 """The states that snapshot tests check and screenshots/ shows, by name."""
 

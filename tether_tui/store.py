@@ -7,6 +7,7 @@ requests here, and a permission request waits on the approval engine until a sur
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -128,10 +129,11 @@ class SessionStore:
         taken = {s.title for s in self._sessions.values() if s.id != session_id}
         if title not in taken:
             return title
+        base = re.sub(r" #\d+$", "", title)
         number = 2
-        while f"{title} #{number}" in taken:
+        while f"{base} #{number}" in taken:
             number += 1
-        return f"{title} #{number}"
+        return f"{base} #{number}"
 
     def session(self, session_id: str) -> Session:
         try:

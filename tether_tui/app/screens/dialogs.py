@@ -31,8 +31,8 @@ class ReasonDialog(ModalScreen[str | None]):
             yield Label(Content(f"Deny in {self.session_title}"), classes="title")
             yield Static(self.what, markup=False, classes="what")
             yield Input(placeholder="Reason, sent back to the agent (optional)", id="reason")
-            yield Label("enter deny (with the reason, if any) · escape cancel", classes="hint")
             with Horizontal(classes="buttons"):
+                yield Label("enter deny (with the reason, if any) · escape cancel", classes="hint")
                 yield Button("Cancel", id="cancel")
                 yield Button("Deny", variant="error", id="deny")
 
@@ -63,8 +63,8 @@ class ConfirmDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
             yield Label(Content(self.question), classes="title")
-            yield Label("y yes · n or escape no", classes="hint")
             with Horizontal(classes="buttons"):
+                yield Label("y yes · n or escape no", classes="hint")
                 yield Button("No", id="no")
                 yield Button("Yes", variant="error", id="yes")
 
@@ -118,8 +118,8 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
                 yield RadioButton("Accept file edits")
                 yield RadioButton("Never ask (bypass)")
             yield Input(placeholder="Prompt (optional)", id="prompt")
-            yield Label("↑↓ choose · tab next · enter start · escape cancel", classes="hint")
             with Horizontal(classes="buttons"):
+                yield Label("↑↓ choose · tab next · enter start · escape cancel", classes="hint")
                 yield Button("Cancel", id="cancel")
                 yield Button("Start", variant="primary", id="start")
 

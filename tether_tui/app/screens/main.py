@@ -74,6 +74,7 @@ class MainScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._session_id: str | None = None
+        self._composed = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -90,6 +91,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._composed = True
         store = self.app.store
         sessions = self.query_one(SessionsTable)
         for session in store.sessions():
@@ -105,10 +107,13 @@ class MainScreen(Screen[None]):
         self.select_session(first)
         sessions.focus()
 
+    def on_unmount(self) -> None:
+        self._composed = False
+
     @property
     def ready(self) -> bool:
-        """Composed and attached: timers and store events may touch the widgets."""
-        return self.is_mounted and self.is_attached
+        """Composed and not taken down: timers and store events may touch the widgets."""
+        return self._composed
 
     # ----------------------------------------------------------------- store events
     def apply(self, events: list[Event]) -> None:
@@ -247,15 +252,15 @@ class MainScreen(Screen[None]):
         return f"Nothing waiting in {here}. Next: {following.tool_name} in {where} (w goes there)"
 
     def _next_request(self) -> ApprovalRequest | None:
-        """The oldest waiting request after the highlighted one, of any session."""
+        """The waiting request after the highlighted one (oldest first, any session, round
+        the end); with none highlighted, the oldest of another session."""
         pending = [r for r in self.app.store.approvals.pending() if self.app.store.has_session(r.session_id)]
-        if not pending:
-            return None
         current = self.selected_request_id
         ids = [r.id for r in pending]
         if current in ids:
             return pending[(ids.index(current) + 1) % len(pending)] if len(pending) > 1 else None
-        return pending[0]
+        elsewhere = [r for r in pending if r.session_id != self._session_id]
+        return elsewhere[0] if elsewhere else (pending[0] if pending else None)
 
     def action_next_request(self) -> None:
         following = self._next_request()

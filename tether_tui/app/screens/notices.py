@@ -39,17 +39,17 @@ class NoticesScreen(ModalScreen[None]):
         self.notices = list(notices)
 
     def compose(self) -> ComposeResult:
-        now = Table.grid(padding=(0, 2))
+        now = Table.grid(padding=(0, 2), expand=True)
         now.add_column(style="bold", no_wrap=True)
         now.add_column(no_wrap=True)
-        now.add_column()
+        now.add_column(ratio=1)
         for name, state, detail in self.status:
             style = "bold red" if state in ("failing", "error") else ("green" if state in ("connected", "ok") else "")
             now.add_row(Text(name), Text(state, style=style), Text(detail))
-        history = Table.grid(padding=(0, 1))
+        history = Table.grid(padding=(0, 1), expand=True)
         history.add_column(style="dim", no_wrap=True)
         history.add_column(no_wrap=True)
-        history.add_column()
+        history.add_column(ratio=1)
         for record in reversed(self.notices):
             text = Text()
             if record.title:

@@ -69,8 +69,8 @@ class TimerDialog(ModalScreen[TimerChoice | None]):
             yield Label(Content(heading), classes="title")
             yield OptionList(*self._scopes(), id="scope")
             yield OptionList(*(Option(plural(m, "minute"), id=str(m)) for m in self.durations), id="duration")
-            yield Label(self.HINT, classes="hint")
             with Horizontal(classes="buttons"):
+                yield Label(self.HINT, classes="hint")
                 yield Button("Cancel", id="cancel")
                 yield Button("Allow", variant="success", id="allow")
 

@@ -1,0 +1,213 @@
+"""The dashboard as an all-day tool: decisions land on what the person looks at, notices keep
+their text and are kept, sessions say the truth about themselves."""
+
+from __future__ import annotations
+
+from tether_tui.app import TetherApp
+from tether_tui.app.screens.notices import NoticesScreen
+from tether_tui.app.widgets.approval_queue import ApprovalQueue
+from tether_tui.app.widgets.output_view import OutputView
+from tether_tui.app.widgets.request_preview import RequestPreview
+from tether_tui.app.widgets.sessions_table import SessionsTable
+from tether_tui.gateway import HookSessionController
+from tether_tui.models import Origin, SessionState, Via
+from tests.scenes import build_scene, request_id
+
+SIZE = (120, 36)
+
+
+async def settle(pilot, rounds=3):
+    for _ in range(rounds):
+        await pilot.pause()
+
+
+def messages(app) -> list[str]:
+    return [record.text for record in app.notices]
+
+
+async def test_the_selected_session_and_the_highlighted_request_are_one_selection():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        queue, output = screen.query_one(ApprovalQueue), screen.query_one(OutputView)
+        # at start: the oldest request, its session, its output
+        assert screen.selected_session_id == "s-invoice" and output.session_id == "s-invoice"
+        assert queue.highlighted_id == request_id(store, "req_edit_dates")
+        # choosing a request selects its session and shows its output
+        queue.focus()
+        await pilot.press("down")
+        await settle(pilot)
+        assert screen.selected_session_id == "s-shop" and output.session_id == "s-shop"
+        assert screen.query_one(SessionsTable).selected_id == "s-shop"
+        assert screen.query_one(RequestPreview).request_id == request_id(store, "req_npm_test")
+        # choosing a session with nothing waiting hides the highlight: a decides nothing there
+        sessions = screen.query_one(SessionsTable)
+        sessions.focus()
+        await pilot.press("down")  # aider · data-pipeline
+        await settle(pilot)
+        assert screen.selected_session_id == "s-pipeline" and queue.highlighted_id is None
+        await pilot.press("a")
+        await settle(pilot)
+        assert len(store.approvals.pending()) == 2
+        # choosing a session highlights its oldest request
+        await pilot.press("up", "up")
+        await settle(pilot)
+        assert screen.selected_session_id == "s-invoice" and queue.highlighted_id == request_id(store, "req_edit_dates")
+
+
+async def test_after_a_decision_the_highlight_stays_and_a_again_decides_nothing():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("d")
+        await settle(pilot)
+        assert not store.approvals.get(request_id(store, "req_edit_dates")).decision.allowed
+        assert "Denied Edit in claude · invoice-api: src/invoice_api/dates.py" in messages(app)
+        # same session, nothing left: the other session's request is not touched by a or d
+        assert screen.selected_session_id == "s-invoice" and screen.query_one(OutputView).session_id == "s-invoice"
+        for key in ("a", "d", "a"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert store.approvals.get(request_id(store, "req_npm_test")).pending
+        assert messages(app)[-1] == "Nothing waiting in claude · invoice-api. Next: Bash in codex · web-shop (w goes there)"
+        assert "Nothing waiting in claude · invoice-api" in str(screen.query_one(RequestPreview).render())
+
+
+async def test_a_new_request_elsewhere_never_moves_the_selection():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one(SessionsTable).focus()
+        await pilot.press("down", "down")  # aider, nothing waiting
+        await settle(pilot)
+        store.approvals.submit("s-shop", "Bash", {"command": "rm -rf node_modules"})
+        store.add_session("s-new", "gemini · scratch")
+        store.approvals.submit("s-new", "run_shell_command", {"command": "curl x"})
+        await settle(pilot)
+        assert screen.selected_session_id == "s-pipeline" and screen.query_one(ApprovalQueue).highlighted_id is None
+        await pilot.press("a", "d")
+        await settle(pilot)
+        assert len(store.approvals.pending()) == 4
+        # a request for the selected session is highlighted as soon as it arrives (the session's
+        # allow-everything rule does not cover sudo)
+        waiting = store.approvals.submit("s-pipeline", "Bash", {"command": "sudo make install"})
+        await settle(pilot)
+        assert screen.selected_request_id == waiting.id
+        await pilot.press("a")
+        await settle(pilot)
+        assert waiting.decision.allowed and len(store.approvals.pending()) == 4
+
+
+async def test_w_visits_every_waiting_request_in_turn():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        seen = []
+        for _ in range(3):
+            seen.append(screen.selected_request_id)
+            await pilot.press("w")
+            await settle(pilot)
+        assert seen == [request_id(store, "req_edit_dates"), request_id(store, "req_npm_test"), request_id(store, "req_edit_dates")]
+
+
+async def test_notices_keep_brackets_and_are_kept_with_the_full_reasons():
+    store = build_scene()
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        reason = "TelegramBridge needs python-telegram-bot: pip install 'tether-tui[telegram]'"
+        store.set_bridge_health("telegram", "failing", reason)
+        store.config_failed("config.toml:13: [dashbord]: unknown section (known: approvals, dashboard)")
+        await settle(pilot)
+        toasts = [n.message for n in app._notifications]
+        assert reason in toasts
+        assert "config.toml:13: [dashbord]: unknown section (known: approvals, dashboard)" in toasts
+        assert all(not n.markup for n in app._notifications)
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, NoticesScreen)
+        now = dict((name, (state, detail)) for name, state, detail in app.screen.status)
+        assert now["Telegram"] == ("failing", reason)
+        assert now["Config"][1].startswith("config.toml:13: [dashbord]")
+        assert any(record.text == reason for record in app.screen.notices)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, NoticesScreen)
+
+
+async def test_hook_sessions_show_queued_input_and_stopping_until_the_agent_acts():
+    store = build_scene()
+    store.add_session("hook-1", "claude · api", origin=Origin.HOOK, state=SessionState.IDLE)
+    controller = HookSessionController()
+    store.attach_controller("hook-1", controller)
+    await store.send_input("hook-1", "also run the linter", by="dev", via=Via.KEYBOARD)
+    session = store.session("hook-1")
+    assert session.state is SessionState.IDLE and session.queued_input == 1
+    assert store.output("hook-1").lines()[-1].endswith("queued until the agent's next stop)")
+    waiting = store.approvals.submit("hook-1", "Bash", {"command": "make"})
+    await store.stop_session("hook-1", by="dev", via=Via.KEYBOARD)
+    assert session.state is SessionState.STOPPING and controller.stopped
+    assert waiting.decision is not None and waiting.decision.reason == "the session is stopping"
+
+
+async def test_two_sessions_with_one_title_are_told_apart(store):
+    first = store.add_session("a", "claude · repo")
+    second = store.add_session("b", "claude · repo")
+    third = store.add_session("c", "claude · repo")
+    assert [first.title, second.title, third.title] == ["claude · repo", "claude · repo #2", "claude · repo #3"]
+    store.update_session("a", title="claude · repo #2")
+    assert store.session("a").title == "claude · repo #4"
+
+
+async def test_an_empty_dashboard_says_how_to_connect_agents(make_store):
+    app = TetherApp(make_store(), user="dev")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = app.screen.query_one(OutputView).lines
+        assert lines[0] == "No sessions yet." and any("tether-tui install-hooks claude" in line for line in lines)
+
+
+async def test_desktop_notifications_when_switched_on(make_store):
+    from dataclasses import replace
+
+    store = make_store()
+    store.apply_config(replace(store.config, dashboard=replace(store.config.dashboard, notify=True)))
+    store.add_session("s1", "claude · repo")
+    app = TetherApp(store, user="dev")
+    written = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.desktop.notify_send = None
+        app._driver.write = written.append  # type: ignore[method-assign]
+        store.approvals.submit("s1", "Bash", {"command": "make deploy"})
+        await settle(pilot)
+    assert app.desktop.sent == 1
+    assert any("\x1b]777;notify;Bash waits in claude · repo;make deploy\x07" in text for text in written)
+
+
+async def test_long_output_lines_wrap_and_the_filter_finds_lines():
+    store = build_scene()
+    store.append_output("s-invoice", "x" * 200 + " end")
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        output = app.screen.query_one(OutputView)
+        assert all(len(line) <= output.scrollable_content_region.width for line in output.lines)
+        await pilot.press("W")
+        await settle(pilot)
+        assert any(len(line) > 200 for line in output.lines)
+        await pilot.press("slash", *"failed", "enter")
+        await settle(pilot)
+        assert output.lines == [line for line in output.lines if "failed" in line.lower()] and len(output.lines) == 3
+        assert output.border_title.endswith("/failed: 3 lines")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(output.lines) > 3
