@@ -34,3 +34,13 @@ def test_every_core_module_is_under_the_contract():
     listed = set(contract["source_modules"])
     core = {f"tether_tui.{p.stem}" for p in (ROOT / "tether_tui").glob("*.py") if p.stem not in ("__init__", "__main__", "cli")}
     assert core <= listed, f"add to the import contract: {sorted(core - listed)}"
+
+
+def test_screens_and_widgets_do_not_import_the_application_module():
+    import ast
+
+    for folder in ("screens", "widgets"):
+        for path in (ROOT / "tether_tui" / "app" / folder).glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module in ("tether_tui.app.app", "tether_tui.app"):
+                    raise AssertionError(f"{path.name} imports {node.module}: reach the app through self.app")

@@ -8,6 +8,8 @@ from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
@@ -16,7 +18,7 @@ from tether_tui.models import ApprovalRequest, Decision
 from tether_tui.toolinput import pretty_input, unified_diff
 
 if TYPE_CHECKING:
-    from tether_tui.app.app import TetherApp
+    from tether_tui.app.actions import Dashboard
 
 
 class DetailsScreen(ModalScreen[None]):
@@ -35,7 +37,7 @@ class DetailsScreen(ModalScreen[None]):
         Binding("escape,q", "close", "Close"),
     ]
 
-    app: "TetherApp"
+    app: "Dashboard"
 
     def __init__(self, request: ApprovalRequest, session_title: str) -> None:
         super().__init__()
@@ -45,7 +47,7 @@ class DetailsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         request = self.request
         with VerticalScroll(classes="dialog"):
-            yield Label(f"{request.tool_name} · {self.session_title}", classes="title")
+            yield Label(Content(f"{request.tool_name} · {self.session_title}"), classes="title")
             yield Static(
                 f"Folder: {short_path(request.directory) or '—'}\n"
                 f"Asked:  {request.created_at:%H:%M:%S}   id {request.external_id}",
@@ -65,8 +67,11 @@ class DetailsScreen(ModalScreen[None]):
             self.show_decision(self.request.decision)
 
     def show_decision(self, decision: Decision) -> None:
-        label = self.query_one("#decision", Label)
-        label.update(decision.describe(sentence=True))
+        try:
+            label = self.query_one("#decision", Label)
+        except NoMatches:
+            return  # not composed yet: on_mount shows it
+        label.update(Content(decision.describe(sentence=True)))
         label.set_class(not decision.allowed, "-denied")
 
     def action_decide(self, allow: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -50,7 +51,7 @@ class HelpScreen(ModalScreen[None]):
         commands.add_column(style="bold cyan", no_wrap=True)
         commands.add_column()
         for name, text in self.commands.items():
-            commands.add_row(f"/{name}", text)
+            commands.add_row(Text(f"/{name}"), Text(text))
         with VerticalScroll(classes="dialog"):
             yield Label("Keys", classes="title")
             yield Static(keys)
