@@ -6,15 +6,22 @@ import os
 import secrets
 from typing import Any
 
-from runners.protocol import Runner
+from runners.protocol import Runner, RunnerUnavailableError
 from runners.registry import RunnerRegistry, default_registry
 from tether_tui.models import Origin
 from tether_tui.store import SessionStore
 
 
 class _RunnerController:
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, session_id: str) -> None:
         self.runner = runner
+        self.session_id = session_id
+
+    @property
+    def delivers_later(self) -> bool:
+        """Input sent during a turn waits for the turn's end (for runners that can tell)."""
+        is_busy = getattr(self.runner, "is_busy", None)
+        return bool(is_busy is not None and is_busy(self.session_id))
 
     async def send_input(self, session_id: str, text: str) -> None:
         await self.runner.send_input(session_id, text)
@@ -40,16 +47,15 @@ class SessionLauncher:
         **config: Any,
     ) -> str:
         """Create the session in the store, then start the runner on it. Returns the session id."""
+        if directory:
+            directory = os.path.abspath(os.path.expanduser(directory))
+        if self.registry.runs_in_folder(runner_name):
+            config.setdefault("directory", directory)
         runner = self.registry.create(runner_name, self.store, **config)
         session_id = session_id or f"{runner_name}-{secrets.token_hex(3)}"
         if directory is None and runner_name == "demo":
             directory = getattr(runner, "scenario").directory
-        if directory:
-            directory = os.path.expanduser(directory)
         title = title or f"{runner_name} · {os.path.basename(directory or '') or prompt[:30]}"
-        taken = {session.title for session in self.store.sessions()}
-        if title in taken:
-            title = next(f"{title} #{n}" for n in range(2, len(taken) + 3) if f"{title} #{n}" not in taken)
         self.store.add_session(
             session_id,
             title,
@@ -57,8 +63,12 @@ class SessionLauncher:
             directory=directory,
             runner_type=runner.runner_type,
         )
-        self.store.attach_controller(session_id, _RunnerController(runner))
-        await runner.start(session_id, prompt, approval_choice)
+        self.store.attach_controller(session_id, _RunnerController(runner, session_id))
+        try:
+            await runner.start(session_id, prompt, approval_choice)
+        except RunnerUnavailableError as exc:
+            await self.store.on_error(session_id, "unavailable", str(exc))
+            raise
         return session_id
 
     async def start_demo(self, index: int, *, prompt: str | None = None, approval_choice: int = 0, **config: Any) -> str:

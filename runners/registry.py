@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runners.protocol import Runner, RunnerEvents
+
+if TYPE_CHECKING:
+    from runners.acp.profiles import AgentProfile
 
 RunnerFactory = Callable[[RunnerEvents, dict[str, Any]], Runner]
 
@@ -16,12 +19,22 @@ class RunnerRegistry:
 
     def __init__(self) -> None:
         self._factories: dict[str, RunnerFactory] = {}
+        self._in_folder: set[str] = set()
 
-    def register(self, name: str, factory: RunnerFactory) -> None:
+    def register(self, name: str, factory: RunnerFactory, *, runs_in_folder: bool = False) -> None:
+        """``runs_in_folder``: the factory takes ``directory`` (the session's folder) in its config."""
         self._factories[name] = factory
+        if runs_in_folder:
+            self._in_folder.add(name)
+        else:
+            self._in_folder.discard(name)
 
     def unregister(self, name: str) -> None:
         self._factories.pop(name, None)
+        self._in_folder.discard(name)
+
+    def runs_in_folder(self, name: str) -> bool:
+        return name in self._in_folder
 
     def create(self, name: str, events: RunnerEvents, **config: Any) -> Runner:
         try:
@@ -38,10 +51,23 @@ class RunnerRegistry:
         return name in self._factories
 
 
-def default_registry() -> RunnerRegistry:
-    """A registry with the built-in runners."""
+def default_registry(profiles: "dict[str, AgentProfile] | None" = None) -> RunnerRegistry:
+    """A registry with the built-in runners: the demo agent, and an ACP runner for each agent
+    profile (claude, codex, gemini, plus ``profiles``, which may replace them)."""
+    from runners.acp.profiles import BUILTIN_PROFILES
     from runners.demo import DemoRunner
 
     registry = RunnerRegistry()
     registry.register("demo", lambda events, config: DemoRunner(events, **config))
+    for name, profile in {**BUILTIN_PROFILES, **(profiles or {})}.items():
+        registry.register(name, _acp_factory(profile), runs_in_folder=True)
     return registry
+
+
+def _acp_factory(profile: "AgentProfile") -> RunnerFactory:
+    def create(events: RunnerEvents, config: dict[str, Any]) -> Runner:
+        from runners.acp.runner import AcpRunner
+
+        return AcpRunner(events, profile=profile, directory=config.get("directory"))
+
+    return create

@@ -331,6 +331,12 @@ class SessionStore:
             return
         stopping = session_id in self._stopping
         self._stopping.discard(session_id)
+        session = self._sessions[session_id]
+        if session.state.is_final:  # an error said already says more than the exit code
+            if exit_code is not None and session.exit_code is None:
+                session.exit_code = exit_code
+                self.bus.publish(SessionChanged(session))
+            return
         state = SessionState.STOPPED if stopping or not exit_code else SessionState.ERROR
         error = None if state is SessionState.STOPPED else f"exited with code {exit_code}"
         self.set_state(session_id, state, exit_code=exit_code, error=error)
@@ -343,6 +349,9 @@ class SessionStore:
 
     async def on_metadata(self, session_id: str, key: str, value: Any, raw: Any = None) -> None:
         session = self.session(session_id)
+        if key == "input_delivered":
+            self.input_delivered(session_id)
+            return
         if key == "usage" and isinstance(value, dict):
             usage = session.usage
             usage.input_tokens += int(value.get("input_tokens", 0))

@@ -1,0 +1,133 @@
+"""The client side of one ACP session: agent updates to store calls, permission requests to the
+approval engine (allow → allow_once, deny → reject_once; never allow_always, which we could not
+revoke: "allow for N minutes" stays our own rule)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING, Any
+
+from runners.acp.profiles import AgentProfile
+from runners.acp.translate import ToolCallInfo, request_of
+from runners.protocol import RunnerEvents
+
+if TYPE_CHECKING:
+    from runners.acp.runner import AcpSession
+
+STATUS_MARK = {"pending": "…", "in_progress": "▶", "completed": "✓", "failed": "✗"}
+
+
+class AcpClient:
+    def __init__(self, events: RunnerEvents, session: "AcpSession", profile: AgentProfile) -> None:
+        self.events = events
+        self.session = session
+        self.profile = profile
+        self.modes: list[Any] = []
+        self.show_thoughts = False
+        self._calls: dict[str, ToolCallInfo] = {}
+        self._message = ""
+        self._denials: list[str] = []
+
+    @property
+    def session_id(self) -> str:
+        return self.session.session_id
+
+    # ----------------------------------------------------------------- output
+    async def _say(self, text: str, *, final: bool = False) -> None:
+        if text.strip():
+            await self.events.on_output(self.session_id, "stdout", text.rstrip("\n"), is_final=final)
+
+    async def _flush_message(self, *, final: bool = False) -> None:
+        """The agent's message so far, as one piece (so a chat shows the final one whole)."""
+        text, self._message = self._message, ""
+        await self._say(text, final=final)
+
+    async def end_turn(self, stop_reason: str | None) -> None:
+        await self._flush_message(final=True)
+        if stop_reason and stop_reason not in ("end_turn",):
+            await self._say(f"(turn ended: {stop_reason.replace('_', ' ')})")
+
+    def take_denial_reasons(self) -> list[str]:
+        reasons, self._denials = self._denials, []
+        return reasons
+
+    async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
+        kind = getattr(update, "session_update", None)
+        if kind == "agent_message_chunk":
+            text = getattr(update.content, "text", None)
+            if isinstance(text, str):
+                self._message += text
+                if len(self._message) > 4000 and "\n" in self._message:
+                    head, _, self._message = self._message.rpartition("\n")
+                    await self._say(head)
+        elif kind == "agent_thought_chunk":
+            if self.show_thoughts:
+                text = getattr(update.content, "text", "")
+                await self._say(f"💭 {text}")
+        elif kind in ("tool_call", "tool_call_update"):
+            await self._flush_message()
+            info = self._calls.setdefault(update.tool_call_id, ToolCallInfo())
+            was = getattr(info, "status", None)
+            info.merge(update)
+            status = getattr(update, "status", None)
+            if kind == "tool_call" or (status and status != was and status in ("completed", "failed")):
+                info.status = status  # type: ignore[attr-defined]
+                mark = STATUS_MARK.get(status or "pending", "•")
+                await self._say(f"{mark} {info.title or info.kind or 'tool'}")
+        elif kind == "plan":
+            entries = getattr(update, "entries", []) or []
+            lines = ["Plan:"] + [f"  [{'x' if e.status == 'completed' else '>' if e.status == 'in_progress' else ' '}] {e.content}" for e in entries]
+            await self._say("\n".join(lines))
+        elif kind == "usage_update":
+            value = {"context_tokens": update.used, "context_size": update.size}
+            cost = getattr(update, "cost", None)
+            if cost is not None:
+                value["cost"] = getattr(cost, "amount", None)
+            await self.events.on_metadata(self.session_id, "context", value, None)
+
+    # ----------------------------------------------------------------- permissions
+    async def request_permission(self, options: list[Any], session_id: str, tool_call: Any, **kwargs: Any) -> Any:
+        from acp.schema import AllowedOutcome, DeniedOutcome, RequestPermissionResponse
+
+        await self._flush_message()
+        info = self._calls.setdefault(tool_call.tool_call_id, ToolCallInfo()).merge(tool_call)
+        tool_name, tool_input = request_of(info, self.profile)
+        asking = asyncio.ensure_future(
+            self.events.on_permission_request(self.session_id, tool_call.tool_call_id, tool_name, tool_input)
+        )
+        stopped = asyncio.ensure_future(self.session.stopped.wait())
+        try:
+            await asyncio.wait({asking, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+        if not asking.done():
+            asking.cancel()
+            return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
+        decision = asking.result()
+        wanted = "allow_once" if decision.allowed else "reject_once"
+        option = next((o for o in options if o.kind == wanted), None)
+        if option is None:
+            return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
+        if not decision.allowed and decision.reason:
+            self._denials.append(f"The user refused {tool_name} {json.dumps(tool_input, ensure_ascii=False)[:300]}: {decision.reason}")
+        return RequestPermissionResponse(outcome=AllowedOutcome(option_id=option.option_id, outcome="selected"))
+
+    # ----------------------------------------------------------------- capabilities we do not offer
+    async def write_text_file(self, *args: Any, **kwargs: Any) -> Any:
+        from acp import RequestError
+
+        raise RequestError.method_not_found("fs/write_text_file")
+
+    async def read_text_file(self, *args: Any, **kwargs: Any) -> Any:
+        from acp import RequestError
+
+        raise RequestError.method_not_found("fs/read_text_file")
+
+    async def create_terminal(self, *args: Any, **kwargs: Any) -> Any:
+        from acp import RequestError
+
+        raise RequestError.method_not_found("terminal/create")
+
+    def on_connect(self, conn: Any) -> None:
+        pass

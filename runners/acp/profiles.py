@@ -1,0 +1,71 @@
+"""Agent profiles: how to start an ACP agent and how its options map. Data, not code: a new
+agent is a new profile (built in, or ``[agents.NAME]`` in the config)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+
+from runners.protocol import RunnerUnavailableError
+
+
+@dataclass(frozen=True)
+class AgentProfile:
+    name: str
+    label: str
+    command: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    install: str = ""
+    """What to run to install the command (said when it is missing)."""
+    shell_tool: str = "Bash"
+    """The tool name a shell call gets in the store, so the shell rules apply to it."""
+    passthrough_env: tuple[str, ...] = ()
+    """Variables passed from our environment to the agent (its keys, its config folder)."""
+    modes: tuple[str | None, str | None, str | None] = (None, None, None)
+    """The agent's session mode for approval choice 0 (ask), 1 (accept edits), 2 (bypass)."""
+
+    def resolve(self) -> list[str]:
+        """The command with its program found on PATH; RunnerUnavailableError saying what to
+        install otherwise."""
+        if not self.command:
+            raise RunnerUnavailableError(f"{self.label}: no command configured")
+        program = self.command[0]
+        found = program if os.sep in program and os.access(program, os.X_OK) else shutil.which(program)
+        if not found:
+            hint = f"; install it with: {self.install}" if self.install else ""
+            raise RunnerUnavailableError(f"{self.label}: {program} not found on PATH{hint}")
+        return [found, *self.command[1:]]
+
+    def environment(self) -> dict[str, str]:
+        passed = {key: os.environ[key] for key in self.passthrough_env if key in os.environ}
+        return {**passed, **self.env}
+
+
+BUILTIN_PROFILES: dict[str, AgentProfile] = {
+    "claude": AgentProfile(
+        name="claude",
+        label="Claude Code",
+        command=("claude-agent-acp",),
+        install="npm install -g @zed-industries/claude-agent-acp",
+        shell_tool="Bash",
+        passthrough_env=("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "CLAUDE_CONFIG_DIR", "ANTHROPIC_AUTH_TOKEN"),
+        modes=("default", "acceptEdits", "bypassPermissions"),
+    ),
+    "codex": AgentProfile(
+        name="codex",
+        label="Codex",
+        command=("codex-acp",),
+        install="npm install -g @zed-industries/codex-acp",
+        shell_tool="shell",
+        passthrough_env=("OPENAI_API_KEY", "CODEX_HOME"),
+    ),
+    "gemini": AgentProfile(
+        name="gemini",
+        label="Gemini CLI",
+        command=("gemini", "--acp"),
+        install="npm install -g @google/gemini-cli",
+        shell_tool="run_shell_command",
+        passthrough_env=("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_CLOUD_PROJECT"),
+    ),
+}

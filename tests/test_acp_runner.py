@@ -1,0 +1,116 @@
+"""The ACP runner against a scripted ACP agent (tests/fakes/acp_agent.py, written with the same
+package's agent side): streaming, permissions through the store, input, stop, crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+from runners import RunnerUnavailableError, default_registry
+from runners.acp.profiles import AgentProfile
+from runners.launcher import SessionLauncher
+from tether_tui.models import SessionState, Via
+
+FAKE = str(Path(__file__).resolve().parent / "fakes" / "acp_agent.py")
+
+
+def scripted(*mode: str) -> AgentProfile:
+    return AgentProfile(name="scripted", label="Scripted agent", command=(sys.executable, FAKE, *mode))
+
+
+def launcher_for(store, *mode: str) -> SessionLauncher:
+    return SessionLauncher(store, default_registry({"scripted": scripted(*mode)}))
+
+
+async def until(check, timeout=20.0):
+    for _ in range(int(timeout / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+def text(store, session_id) -> str:
+    return "\n".join(store.output(session_id).lines())
+
+
+async def test_allowed_shell_call_runs_and_denied_never_does(store, tmp_path):
+    launcher = launcher_for(store)
+    allowed = await launcher.start("scripted", "make allowed.txt", directory=str(tmp_path))
+    denied = await launcher.start("scripted", "make denied.txt", directory=str(tmp_path))
+    await until(lambda: len(store.approvals.pending()) == 2)
+    by_session = {r.session_id: r for r in store.approvals.pending()}
+    request = by_session[allowed]
+    assert request.tool_name == "Bash" and request.tool_input["command"] == "touch allowed.txt"
+    assert "I will create the file with a shell command." in text(store, allowed)
+    store.approvals.decide(request.id, True, by="dev", via=Via.KEYBOARD)
+    store.approvals.decide(by_session[denied].id, False, by="dev", via=Via.KEYBOARD, reason="not today")
+    await until(lambda: "Created allowed.txt." in text(store, allowed))
+    await until(lambda: "did not create the file" in text(store, denied))
+    assert (tmp_path / "allowed.txt").exists() and not (tmp_path / "denied.txt").exists()
+    # the reason reached the agent as its next prompt
+    await until(lambda: "You said: The user refused" in text(store, denied) and "not today" in text(store, denied))
+    assert "Plan:" in text(store, allowed) and "✓ touch allowed.txt" in text(store, allowed)
+    assert store.session(allowed).metadata["context"]["context_tokens"] == 1200
+    await store.stop_session(allowed, by="dev", via=Via.KEYBOARD)
+    await store.stop_session(denied, by="dev", via=Via.KEYBOARD)
+
+
+async def test_follow_up_input_and_a_stop_mid_turn(store, tmp_path):
+    launcher = launcher_for(store)
+    session_id = await launcher.start("scripted", "make a.txt", directory=str(tmp_path))
+    await until(lambda: bool(store.approvals.pending()))
+    await store.send_input(session_id, "and also b", by="dev", via=Via.KEYBOARD)
+    assert store.session(session_id).queued_input == 1  # the turn is still running
+    store.approvals.decide(store.approvals.pending()[0].id, True, by="dev", via=Via.KEYBOARD)
+    await until(lambda: "You said: and also b" in text(store, session_id))
+    assert store.session(session_id).queued_input == 0
+    await until(lambda: store.session(session_id).state is SessionState.WAITING_INPUT)
+    code = await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
+    assert store.session(session_id).state is SessionState.STOPPED and code == 0  # it ended when its input closed
+
+
+async def test_stop_while_a_permission_waits_withdraws_it_and_the_tool_never_runs(store, tmp_path):
+    launcher = launcher_for(store)
+    session_id = await launcher.start("scripted", "make never.txt", directory=str(tmp_path))
+    await until(lambda: bool(store.approvals.pending()))
+    (request,) = store.approvals.pending()
+    await asyncio.wait_for(store.stop_session(session_id, by="dev", via=Via.KEYBOARD), 15)
+    assert not request.pending and not request.decision.allowed
+    assert store.session(session_id).state is SessionState.STOPPED
+    await asyncio.sleep(0.5)
+    assert not (tmp_path / "never.txt").exists()
+
+
+async def test_a_missing_command_names_what_to_install(store, tmp_path):
+    launcher = SessionLauncher(store)
+    profile = AgentProfile(name="x", label="Claude Code", command=("claude-agent-acp-missing",), install="npm install -g @zed-industries/claude-agent-acp")
+    launcher.registry.register("x", lambda events, config: __import__("runners.acp.runner", fromlist=["AcpRunner"]).AcpRunner(events, profile=profile, directory=config.get("directory")), runs_in_folder=True)
+    with pytest.raises(RunnerUnavailableError, match="npm install -g @zed-industries/claude-agent-acp"):
+        await launcher.start("x", "hi", directory=str(tmp_path))
+    (session,) = store.sessions()
+    assert session.state is SessionState.ERROR and "not found on PATH" in session.error
+
+
+async def test_a_crash_mid_turn_says_why(store, tmp_path):
+    session_id = await launcher_for(store, "crash").start("scripted", "go", directory=str(tmp_path))
+    await until(lambda: store.session(session_id).state is SessionState.ERROR)
+    assert "exited with code 3" in store.session(session_id).error
+    assert "fatal: the model API went away" in store.session(session_id).error
+
+
+async def test_fifty_megabytes_of_stderr_never_stall_the_agent(store, tmp_path):
+    session_id = await launcher_for(store, "stderr", "50").start("scripted", "make s.txt", directory=str(tmp_path))
+    await until(lambda: bool(store.approvals.pending()), timeout=60)
+    store.approvals.decide(store.approvals.pending()[0].id, True, by="dev", via=Via.KEYBOARD)
+    await until(lambda: (tmp_path / "s.txt").exists(), timeout=30)
+    await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
+
+
+def test_the_default_registry_has_the_agent_profiles():
+    registry = default_registry()
+    assert {"demo", "claude", "codex", "gemini"} <= set(registry.list())
+    assert registry.runs_in_folder("claude") and not registry.runs_in_folder("demo")
