@@ -20,6 +20,8 @@ class RunnerRegistry:
     def __init__(self) -> None:
         self._factories: dict[str, RunnerFactory] = {}
         self._in_folder: set[str] = set()
+        self.profiles: dict[str, AgentProfile] = {}
+        """The ACP agent profiles registered with :meth:`register_profile`."""
 
     def register(self, name: str, factory: RunnerFactory, *, runs_in_folder: bool = False) -> None:
         """``runs_in_folder``: the factory takes ``directory`` (the session's folder) in its config."""
@@ -29,9 +31,15 @@ class RunnerRegistry:
         else:
             self._in_folder.discard(name)
 
+    def register_profile(self, profile: "AgentProfile") -> None:
+        """An ACP runner for ``profile``, under the profile's name."""
+        self.register(profile.name, _acp_factory(profile), runs_in_folder=True)
+        self.profiles[profile.name] = profile
+
     def unregister(self, name: str) -> None:
         self._factories.pop(name, None)
         self._in_folder.discard(name)
+        self.profiles.pop(name, None)
 
     def runs_in_folder(self, name: str) -> bool:
         return name in self._in_folder
@@ -59,8 +67,8 @@ def default_registry(profiles: "dict[str, AgentProfile] | None" = None) -> Runne
 
     registry = RunnerRegistry()
     registry.register("demo", lambda events, config: DemoRunner(events, **config))
-    for name, profile in {**BUILTIN_PROFILES, **(profiles or {})}.items():
-        registry.register(name, _acp_factory(profile), runs_in_folder=True)
+    for profile in {**BUILTIN_PROFILES, **(profiles or {})}.values():
+        registry.register_profile(profile)
     return registry
 
 

@@ -14,14 +14,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 os.environ.pop("NO_COLOR", None)
 
-from tether_tui.app import TetherApp  # noqa: E402
-from tests.scenes import VIEWS, build_scene, open_view  # noqa: E402
+from tests.scenes import VIEWS, open_view, scene_app  # noqa: E402
 
 SIZE = (120, 34)
 
 
 async def shoot(name: str) -> Path:
-    app = TetherApp(build_scene(), user="dev")
+    app = scene_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_view(pilot, name)
         path = HERE / f"{name}.svg"

@@ -158,3 +158,29 @@ def request_id(store: SessionStore, agent_request_id: str) -> str:
     request = store.approvals.find_by_agent_id(agent_request_id)
     assert request is not None, agent_request_id
     return request.id
+
+
+def scene_launcher(store: SessionStore):
+    """A launcher whose agents do not depend on what this machine has installed: Claude Code is
+    "found", Codex and Gemini CLI are not."""
+    import dataclasses
+
+    from runners import default_registry
+    from runners.acp.profiles import BUILTIN_PROFILES
+    from runners.launcher import SessionLauncher
+
+    profiles = {
+        "claude": dataclasses.replace(BUILTIN_PROFILES["claude"], command=("/bin/sh",)),
+        "codex": dataclasses.replace(BUILTIN_PROFILES["codex"], command=("/nonexistent/codex-acp",)),
+        "gemini": dataclasses.replace(BUILTIN_PROFILES["gemini"], command=("/nonexistent/gemini", "--acp")),
+    }
+    return SessionLauncher(store, default_registry(profiles))
+
+
+def scene_app():
+    from tether_tui.app import TetherApp
+
+    store = build_scene()
+    app = TetherApp(store, user="dev", launcher=scene_launcher(store))
+    app.start_folder = "/home/dev/src/invoice-api"
+    return app

@@ -114,3 +114,45 @@ def test_the_default_registry_has_the_agent_profiles():
     registry = default_registry()
     assert {"demo", "claude", "codex", "gemini"} <= set(registry.list())
     assert registry.runs_in_folder("claude") and not registry.runs_in_folder("demo")
+
+
+async def test_started_from_the_dialog_streams_asks_and_runs_once_allowed(make_store, tmp_path):
+    from tether_tui.app import TetherApp
+    from tether_tui.app.screens.dialogs import ConfirmDialog
+    from tether_tui.app.screens.new_session import NewSessionDialog
+    from tether_tui.app.widgets.output_view import OutputView
+    from tether_tui.app.widgets.request_preview import RequestPreview
+
+    store = make_store()
+    app = TetherApp(store, user="dev")
+    app.launcher.registry.register_profile(scripted())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, NewSessionDialog)
+        labels = [choice.label for choice in dialog.agents]
+        assert labels[0] == "Scripted agent (scripted)" and any("Claude Code" in label for label in labels)
+        dialog.query_one("#folder").value = str(tmp_path / "missing")
+        await pilot.press(*"make from-dialog.txt", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NewSessionDialog)  # a folder that does not exist is refused
+        assert "is not a folder" in str(dialog.query_one("#error").render())
+        dialog.query_one("#folder").value = str(tmp_path)
+        await pilot.press("ctrl+s")
+        await until(lambda: bool(store.approvals.pending()))
+        await pilot.pause()
+        (request,) = store.approvals.pending()
+        assert request.tool_input["command"] == "touch from-dialog.txt"
+        assert "I will create the file with a shell command." in "\n".join(app.screen.query_one(OutputView).lines)
+        assert "$ touch from-dialog.txt" in str(app.screen.query_one(RequestPreview).render())
+        await pilot.press("a")
+        await until(lambda: (tmp_path / "from-dialog.txt").exists())
+        await until(lambda: store.session(request.session_id).state is SessionState.WAITING_INPUT)
+        assert app.running_agents() == [request.session_id]
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await until(lambda: store.session(request.session_id).state is SessionState.STOPPED)

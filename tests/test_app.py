@@ -6,7 +6,8 @@ import asyncio
 
 from tether_tui.app import TetherApp
 from tether_tui.app.screens.details import DetailsScreen
-from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, NewSessionDialog, ReasonDialog
+from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, ReasonDialog
+from tether_tui.app.screens.new_session import NewSessionDialog
 from tether_tui.app.screens.help import HelpScreen
 from tether_tui.app.screens.timer_dialog import TimerDialog
 from tether_tui.app.widgets.approval_queue import ApprovalQueue

@@ -38,7 +38,7 @@ def test_the_template_is_the_defaults():
         ("[history]\nmax_lines = 99999999999\n", "cfg.toml:2: [history] max_lines: must be from 10 to 1_000_000, got 99_999_999_999"),
         ("[telegram]\nallowed_user_ids = [0]\n", "cfg.toml:2: [telegram] allowed_user_ids: must be from 1 to 9_007_199_254_740_992, got 0"),
         ("[approvals]\nnever_auto_approve = ['Bash(']\n", "cfg.toml:2: [approvals] never_auto_approve: not a tool pattern: 'Bash(' (expected Tool or Tool(glob))"),
-        ("[ui]\nx = 1\n", "cfg.toml:1: [ui]: unknown section (known: approvals, dashboard, history, telegram, slack, discord)"),
+        ("[ui]\nx = 1\n", "cfg.toml:1: [ui]: unknown section (known: approvals, dashboard, history, telegram, slack, discord, runners)"),
         ("[approvals\ntimeout_seconds = 1\n", "cfg.toml:1: not valid TOML: Expected ']' at the end of a table declaration"),
     ],
 )

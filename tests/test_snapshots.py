@@ -5,14 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tether_tui.app import TetherApp
-from tests.scenes import VIEWS, build_scene, open_view
+from tests.scenes import VIEWS, build_scene, open_view, scene_launcher
 
 
 class SceneApp(TetherApp):
-    """The dashboard on the fixed scene (frozen clock, fixed ids)."""
+    """The dashboard on the fixed scene (frozen clock, fixed ids, fixed agents)."""
 
     def __init__(self) -> None:
-        super().__init__(build_scene(), user="dev")
+        store = build_scene()
+        super().__init__(store, user="dev", launcher=scene_launcher(store))
+        self.start_folder = "/home/dev/src/invoice-api"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])

@@ -144,7 +144,10 @@ def run_dashboard(args: argparse.Namespace) -> int:
     from tether_tui.commands import CommandRegistry
     from tether_tui.gateway import Gateway
 
-    launcher = SessionLauncher(store)
+    from runners import default_registry
+    from runners.acp.profiles import profiles_from_config
+
+    launcher = SessionLauncher(store, default_registry(profiles_from_config(config.agents)))
     commands = CommandRegistry(store)
 
     async def start_from_chat(choice: str) -> str:

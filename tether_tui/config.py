@@ -119,6 +119,23 @@ class DiscordSettings:
 
 
 @dataclass(frozen=True)
+class RunnerSettings:
+    allowed_roots: tuple[str, ...] = ("~",)
+    """Folders (and what is under them) where a chat message may start an agent."""
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    """``[agents.NAME]``: an ACP agent profile (a new one, or one that replaces claude, codex or
+    gemini)."""
+
+    name: str
+    command: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     approvals: ApprovalSettings = ApprovalSettings()
     dashboard: DashboardSettings = DashboardSettings()
@@ -126,6 +143,8 @@ class Config:
     telegram: TelegramSettings = TelegramSettings()
     slack: SlackSettings = SlackSettings()
     discord: DiscordSettings = DiscordSettings()
+    runners: RunnerSettings = RunnerSettings()
+    agents: tuple[AgentSettings, ...] = ()
     path: Path | None = None
     warnings: tuple[str, ...] = ()
 
@@ -144,6 +163,7 @@ SECTIONS: dict[str, type] = {
     "telegram": TelegramSettings,
     "slack": SlackSettings,
     "discord": DiscordSettings,
+    "runners": RunnerSettings,
 }
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -311,6 +331,7 @@ def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | N
         raise ConfigError(path, f"not valid TOML: {message}", line=line) from None
 
     sections: dict[str, Any] = {}
+    agents = _agents(raw.pop("agents", {}), text, path)
     for name, value in raw.items():
         if name not in SECTIONS:
             raise ConfigError(
@@ -362,7 +383,35 @@ def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | N
     discord = sections["discord"]
     if discord.configured and not discord.allowed_user_ids and not discord.require_pairing:
         warnings.append("Discord: no allowed_user_ids and pairing is off, so nobody can act from Discord")
-    return Config(**sections, path=path, warnings=tuple(warnings))
+    return Config(**sections, agents=agents, path=path, warnings=tuple(warnings))
+
+
+def _agents(raw: Any, text: str, path: Path | None) -> tuple[AgentSettings, ...]:
+    """``[agents.NAME]`` tables: ``command`` (a list of strings), optional ``env`` and ``label``."""
+    if not isinstance(raw, dict):
+        raise ConfigError(path, "must be a table of [agents.NAME] tables", key="agents")
+    agents = []
+    for name, table in raw.items():
+        where = f"[agents.{name}]"
+        line = _key_line(text, f"agents.{name}", None)
+        if not re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", name):
+            raise ConfigError(path, "a name of lowercase letters, digits, - and _", line=line, key=where)
+        if not isinstance(table, dict):
+            raise ConfigError(path, "must be a table", line=line, key=where)
+        unknown = set(table) - {"command", "env", "label"}
+        if unknown:
+            raise ConfigError(path, f"unknown key {sorted(unknown)[0]} (known: command, env, label)", line=line, key=where)
+        command = table.get("command")
+        if not isinstance(command, list) or not command or not all(isinstance(p, str) and p for p in command):
+            raise ConfigError(path, f"command: expected a list of strings, got {toml_value(command)}", line=line, key=where)
+        env = table.get("env", {})
+        if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
+            raise ConfigError(path, f"env: expected a table of strings, got {toml_value(env)}", line=line, key=where)
+        label = table.get("label", "")
+        if not isinstance(label, str):
+            raise ConfigError(path, f"label: expected a string, got {toml_value(label)}", line=line, key=where)
+        agents.append(AgentSettings(name, tuple(command), tuple(sorted(env.items())), label))
+    return tuple(agents)
 
 
 def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
@@ -434,6 +483,14 @@ enabled = true
 # app_token = ""                 # or TETHER_TUI_SLACK_APP_TOKEN
 channel_id = ""
 allowed_user_ids = []
+
+[runners]
+allowed_roots = ["~"]            # chat `new` starts agents only in folders under these
+
+# An ACP agent of your own (or one replacing claude, codex or gemini):
+# [agents.goose]
+# command = ["goose", "acp"]
+# env = { GOOSE_PROVIDER = "openai" }
 
 [discord]
 enabled = true

@@ -6,8 +6,12 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from runners.protocol import RunnerUnavailableError
+
+if TYPE_CHECKING:
+    from tether_tui.config import AgentSettings
 
 
 @dataclass(frozen=True)
@@ -69,3 +73,33 @@ BUILTIN_PROFILES: dict[str, AgentProfile] = {
         passthrough_env=("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_CLOUD_PROJECT"),
     ),
 }
+
+
+def profiles_from_config(agents: "tuple[AgentSettings, ...]") -> dict[str, AgentProfile]:
+    """The ``[agents.NAME]`` tables as profiles; one named like a built-in keeps the built-in's
+    tool naming and modes and replaces its command, environment and label."""
+    import dataclasses
+
+    profiles: dict[str, AgentProfile] = {}
+    for agent in agents:
+        base = BUILTIN_PROFILES.get(agent.name)
+        env = dict(agent.env)
+        if base is not None:
+            profiles[agent.name] = dataclasses.replace(
+                base, command=agent.command, env={**base.env, **env}, label=agent.label or base.label
+            )
+        else:
+            profiles[agent.name] = AgentProfile(agent.name, agent.label or agent.name, agent.command, env)
+    return profiles
+
+
+def available(profiles: dict[str, AgentProfile]) -> dict[str, str | None]:
+    """Each profile's name and why it cannot start (None: it can)."""
+    found: dict[str, str | None] = {}
+    for name, profile in profiles.items():
+        try:
+            profile.resolve()
+            found[name] = None
+        except RunnerUnavailableError as exc:
+            found[name] = str(exc)
+    return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import getpass
 import logging
+import os
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -17,7 +18,8 @@ from textual.screen import Screen
 from bridges.supervisor import BridgeSupervisor
 from runners.launcher import SessionLauncher
 from tether_tui.app.screens.details import DetailsScreen
-from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, NewSessionDialog, NewSessionRequest, ReasonDialog
+from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, ReasonDialog
+from tether_tui.app.screens.new_session import AgentChoice, NewSessionDialog, NewSessionRequest, demo_choices
 from tether_tui.app.screens.help import HelpScreen
 from tether_tui.app.actions import Severity
 from tether_tui.app.desktop import DesktopNotifier
@@ -93,6 +95,8 @@ class TetherApp(App[None]):
         self.notices: deque[NoticeRecord] = deque(maxlen=NOTICES_KEPT)
         self.gateway_error: str | None = None
         self.desktop = DesktopNotifier(self)
+        self.start_folder = os.getcwd()
+        """Where the New session dialog starts (the folder tether-tui was started in)."""
         self._apply_theme(store.config)
 
     # ----------------------------------------------------------------- lifecycle
@@ -202,6 +206,10 @@ class TetherApp(App[None]):
                 self.tell(event.error, title="Config not applied", severity="error", timeout=15)
             elif isinstance(event, ConfigReloaded):
                 self.tell("Config reloaded", timeout=3)
+                from runners.acp.profiles import profiles_from_config
+
+                for profile in profiles_from_config(event.config.agents).values():
+                    self.launcher.registry.register_profile(profile)
                 if self.bridges is not None:
                     self.run_worker(self.bridges.apply(event.config), name="bridges")
             elif isinstance(event, Notice):
@@ -398,17 +406,68 @@ class TetherApp(App[None]):
         except SessionError as exc:
             self.tell(str(exc), severity="warning")
 
+    def agent_choices(self) -> list[AgentChoice]:
+        """The ACP agents (those not installed say so) and the demo scenarios."""
+        from runners.acp.profiles import available
+
+        profiles = self.launcher.registry.profiles
+        choices = [
+            AgentChoice(name, f"{profile.label} ({name})", why) for (name, why), profile in zip(available(profiles).items(), profiles.values())
+        ]
+        return [*sorted(choices, key=lambda c: c.unavailable is not None), *demo_choices()]
+
+    def recent_folders(self) -> list[str]:
+        folders = [s.directory for s in reversed(self.store.sessions()) if s.directory and os.path.isdir(s.directory)]
+        return list(dict.fromkeys(short_path(f) for f in folders))
+
     def action_new_session(self) -> None:
         def done(request: NewSessionRequest | None) -> None:
             if request is not None:
-                self.run_worker(
-                    self.launcher.start_demo(
-                        request.scenario_index, prompt=request.prompt, approval_choice=request.approval_choice, speed=self.demo_speed
-                    ),
-                    name="new session",
-                )
+                self.run_worker(self._start_session(request), name="new session")
 
-        self.push_screen(NewSessionDialog(), done)
+        self.push_screen(NewSessionDialog(self.agent_choices(), folder=self.start_folder, recent=self.recent_folders()), done)
+
+    async def _start_session(self, request: NewSessionRequest) -> None:
+        from runners.protocol import RunnerUnavailableError
+
+        try:
+            if request.demo_index is not None:
+                await self.launcher.start_demo(
+                    request.demo_index, prompt=request.prompt or None, approval_choice=request.approval_choice, speed=self.demo_speed
+                )
+                return
+            await self.launcher.start(
+                request.agent, request.prompt, title=request.title, directory=request.folder, approval_choice=request.approval_choice
+            )
+        except RunnerUnavailableError as exc:
+            self.tell(str(exc), title="Cannot start the agent", severity="error", timeout=15)
+
+    def running_agents(self) -> list[str]:
+        """Sessions of real agents this dashboard started that have not ended."""
+        return [
+            s.id for s in self.store.sessions()
+            if s.origin is Origin.RUNNER and not s.state.is_final and s.runner_type not in (None, "demo")
+            and self.store.accepts_input(s.id)
+        ]
+
+    async def action_quit(self) -> None:
+        running = self.running_agents()
+        if not running:
+            self.exit()
+            return
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self.run_worker(self._stop_all_and_exit(running), name="quit")
+
+        count = len(running)
+        self.push_screen(ConfirmDialog(f"{count} agent{'s are' if count != 1 else ' is'} running: stop {'them' if count != 1 else 'it'} and quit?"), done)
+
+    async def _stop_all_and_exit(self, session_ids: list[str]) -> None:
+        import asyncio
+
+        await asyncio.gather(*(self._stop(session_id) for session_id in session_ids), return_exceptions=True)
+        self.exit()
 
     def action_archive_session(self) -> None:
         """Take an ended session, or a hook session with nothing waiting, off the dashboard."""

@@ -1,17 +1,14 @@
-"""Small dialogs: deny with a reason, confirm a stop, start a session, show a command's answer."""
+"""Small dialogs: deny with a reason, confirm a stop, show a command's answer."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, Static
 
-from runners.demo_scripts import SCENARIOS
 
 
 class ReasonDialog(ModalScreen[str | None]):
@@ -91,50 +88,4 @@ class MessageDialog(ModalScreen[None]):
             yield Label("escape close", classes="hint")
 
     def action_close(self) -> None:
-        self.dismiss(None)
-
-
-@dataclass(frozen=True)
-class NewSessionRequest:
-    scenario_index: int
-    prompt: str
-    approval_choice: int
-
-
-class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
-    """Start another demo agent (the built-in runner)."""
-
-    CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Label("New demo session", classes="title")
-            with RadioSet(id="scenario"):
-                for index, scenario in enumerate(SCENARIOS):
-                    yield RadioButton(f"{scenario.title}: {scenario.prompt}", value=index == 0)
-            with RadioSet(id="mode"):
-                yield RadioButton("Ask for every tool", value=True)
-                yield RadioButton("Accept file edits")
-                yield RadioButton("Never ask (bypass)")
-            yield Input(placeholder="Prompt (optional)", id="prompt")
-            with Horizontal(classes="buttons"):
-                yield Label("↑↓ choose · tab next · enter start · escape cancel", classes="hint")
-                yield Button("Cancel", id="cancel")
-                yield Button("Start", variant="primary", id="start")
-
-    def _result(self) -> NewSessionRequest:
-        scenario = self.query_one("#scenario", RadioSet).pressed_index
-        mode = self.query_one("#mode", RadioSet).pressed_index
-        prompt = self.query_one("#prompt", Input).value.strip()
-        index = max(0, scenario)
-        return NewSessionRequest(index, prompt or SCENARIOS[index].prompt, max(0, mode))
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(self._result() if event.button.id == "start" else None)
-
-    def on_input_submitted(self, _event: Input.Submitted) -> None:
-        self.dismiss(self._result())
-
-    def action_cancel(self) -> None:
         self.dismiss(None)

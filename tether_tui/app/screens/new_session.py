@@ -1,0 +1,123 @@
+"""Start a session: which agent (the ACP agents found, and the demo agent), in which folder, with
+what prompt, how much it may do without asking, and an optional title."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, TextArea
+
+from runners.demo_scripts import SCENARIOS
+
+MODES = ("Ask for every tool", "Accept file edits in the folder", "Never ask (bypass: shown as a warning)")
+
+
+@dataclass(frozen=True)
+class AgentChoice:
+    name: str
+    """A runner name (``claude``, ``codex``, …), or ``demo:N`` for demo scenario N."""
+    label: str
+    unavailable: str | None = None
+    """Why it cannot start (not installed), or None."""
+
+
+@dataclass(frozen=True)
+class NewSessionRequest:
+    agent: str
+    folder: str
+    prompt: str
+    approval_choice: int
+    title: str | None = None
+
+    @property
+    def demo_index(self) -> int | None:
+        return int(self.agent.split(":", 1)[1]) if self.agent.startswith("demo:") else None
+
+
+def demo_choices() -> list[AgentChoice]:
+    return [AgentChoice(f"demo:{i}", f"Demo · {s.title}: {s.prompt}") for i, s in enumerate(SCENARIOS)]
+
+
+class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
+    CSS_PATH = "dialogs.tcss"
+    DEFAULT_CSS = """
+    NewSessionDialog TextArea { height: 5; margin-bottom: 1; }
+    NewSessionDialog #error { color: $error; }
+    NewSessionDialog Input { margin-bottom: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "start", "Start", show=False)]
+
+    def __init__(self, agents: list[AgentChoice], *, folder: str | None = None, recent: list[str] | None = None) -> None:
+        super().__init__()
+        self.agents = agents
+        self.folder = folder or os.getcwd()
+        self.recent = [f for f in (recent or []) if f != self.folder][:5]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Label("New session", classes="title")
+            with RadioSet(id="agent"):
+                first = next((i for i, a in enumerate(self.agents) if a.unavailable is None), 0)
+                for index, agent in enumerate(self.agents):
+                    label = agent.label if agent.unavailable is None else f"{agent.label} (not installed)"
+                    yield RadioButton(Content(label), value=index == first, disabled=agent.unavailable is not None)
+            yield Label("Folder", classes="field")
+            yield Input(self.folder, id="folder")
+            if self.recent:
+                yield Label(Content("Recent: " + " · ".join(self.recent)), classes="hint-inline")
+            yield Label("Prompt", classes="field")
+            yield TextArea(id="prompt")
+            with RadioSet(id="mode"):
+                for index, text in enumerate(MODES):
+                    yield RadioButton(text, value=index == 0)
+            yield Input(placeholder="Title (optional)", id="title")
+            yield Label("", id="error")
+            with Horizontal(classes="buttons"):
+                yield Label("tab next · ctrl+s start · escape cancel", classes="hint")
+                yield Button("Cancel", id="cancel")
+                yield Button("Start", variant="primary", id="start")
+
+    def on_mount(self) -> None:
+        self.query_one("#prompt", TextArea).focus()
+
+    def _result(self) -> NewSessionRequest | None:
+        agent_index = self.query_one("#agent", RadioSet).pressed_index
+        agent = self.agents[max(0, agent_index)]
+        error = self.query_one("#error", Label)
+        if agent.unavailable is not None:
+            error.update(Content(agent.unavailable))
+            return None
+        folder = os.path.abspath(os.path.expanduser(self.query_one("#folder", Input).value.strip() or "."))
+        if not os.path.isdir(folder):
+            error.update(Content(f"{folder} is not a folder"))
+            return None
+        prompt = self.query_one("#prompt", TextArea).text.strip()
+        if not prompt and not agent.name.startswith("demo:"):
+            error.update("Write a prompt for the agent")
+            return None
+        title = self.query_one("#title", Input).value.strip() or None
+        mode = max(0, self.query_one("#mode", RadioSet).pressed_index)
+        return NewSessionRequest(agent.name, folder, prompt, mode, title)
+
+    def action_start(self) -> None:
+        result = self._result()
+        if result is not None:
+            self.dismiss(result)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start":
+            self.action_start()
+        else:
+            self.dismiss(None)
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self.action_start()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
