@@ -23,7 +23,10 @@ from tether_tui.store import SessionError
 log = logging.getLogger(__name__)
 
 TIMER_ACTIONS = {"t": "tool", "s": "all", "f": "dir"}
-BRIDGE_COMMANDS = {"log": "Send this session's kept output as a file", "new": "Start a new session"}
+BRIDGE_COMMANDS = {
+    "log": "Send this session's kept output as a file",
+    "new": "Start a session: new <agent> <folder>: <prompt> (new alone: a demo)",
+}
 PAIR_ANSWERS = {
     PairResult.PAIRED: "Paired: you may act here now.",
     PairResult.ALREADY: "You are already paired.",
@@ -226,8 +229,15 @@ class Inbound:
         if name == "new":
             if self.start_session is None:
                 return Reply(self.markup.escape("Starting sessions from chat is not set up here."))
-            new_id = await self.start_session(args.strip())
-            return Reply(self.markup.escape(f"Started {self.store.session(new_id).title}."))
+            try:
+                new_id = await self.start_session(args.strip())
+            except ValueError as exc:  # what was asked cannot be started: say why
+                return Reply(self.markup.escape(str(exc)))
+            log.info("%s: %s started session %s from chat", self.mirror.platform.name, user.name, new_id)
+            title = self.store.session(new_id).title
+            link = self.mirror.platform.thread_link(await self.mirror.ensure_thread(new_id))
+            where = link or self.markup.escape(f"its thread is “{title}”")
+            return Reply(f"{self.markup.escape(f'Started {title}:')} {where}")
         if self.standalone:
             overridden = await self._standalone_command(name, thread_id, args)
             if overridden is not None:

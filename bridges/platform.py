@@ -33,6 +33,10 @@ class ChatPlatform(Protocol):
 
     async def create_thread(self, title: str) -> str: ...
 
+    def thread_link(self, thread_id: str) -> str | None:
+        """The thread as a link in the platform's own markup, or None where the platform has none."""
+        ...
+
     async def send(self, thread_id: str | None, text: str, buttons: Buttons | None = None) -> str:
         """Send a message to a thread (None: the channel or group itself); returns its id.
         Raises bridges.pacing.RetryLater / Unreachable."""

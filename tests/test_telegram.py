@@ -438,3 +438,40 @@ async def test_a_deleted_topic_is_replaced_by_a_new_one(fake, tmp_path):
         assert second.thread_id != first.thread_id and second.thread_id in fake.topics
     finally:
         await bridge.stop()
+
+
+async def test_new_starts_a_real_agent_from_the_phone_only_in_allowed_folders(fake, tmp_path):
+    from runners import default_registry
+    from runners.chat_start import ChatStarter
+    from tests.test_acp_runner import scripted
+
+    store = SessionStore()
+    launcher = SessionLauncher(store, default_registry({"scripted": scripted()}))
+    work = tmp_path / "work"
+    (work / "api").mkdir(parents=True)
+    starter = ChatStarter(launcher, lambda: (str(work),))
+    bridge = await started(make_bridge(fake, tmp_path, store, start_session=starter))
+    try:
+        fake.push_text("/new scripted /etc: make x.txt", thread_id=None, user=ALICE)
+        await fake.wait_for(lambda: any("outside the folders chat may start agents in" in m.text for m in fake.bot_messages()))
+        fake.push_text(f"/new scripted {work}/../../: make x.txt", thread_id=None, user=ALICE)
+        fake.push_text(f"/new nosuch {work}/api: hi", thread_id=None, user=ALICE)
+        fake.push_text(f"/new scripted {work}/api", thread_id=None, user=ALICE)
+        fake.push_text(f"/new scripted {work}/api: make from-phone.txt", thread_id=None, user=MALLORY)
+        await fake.wait_for(lambda: any("Unknown agent 'nosuch'" in m.text for m in fake.bot_messages()))
+        await fake.wait_for(lambda: any("Write it as: new &lt;agent&gt;" in m.text or "Write it as: new <agent>" in m.text for m in fake.bot_messages()))
+        assert store.sessions() == []  # the stranger started nothing either
+        fake.push_text(f"/new scripted {work}/api: make from-phone.txt", thread_id=None, user=ALICE)
+        started_reply = await fake.wait_for(lambda: next((m for m in fake.bot_messages() if "Started scripted · api:" in m.text), None))
+        assert "https://t.me/c/" in started_reply.text and "open its topic" in started_reply.text
+        (session,) = store.sessions()
+        assert session.directory == str(work / "api")
+        # its request is answered from the phone, and the real agent runs the command
+        message = await fake.wait_for(lambda: approval_message(fake))
+        assert "touch from-phone.txt" in message.text
+        allow = message.reply_markup["inline_keyboard"][0][0]["callback_data"]
+        fake.push_callback(message.message_id, allow, user=ALICE)
+        await fake.wait_for(lambda: (work / "api" / "from-phone.txt").exists(), 20)
+        await store.stop_session(session.id, by="test", via=Via.SYSTEM)
+    finally:
+        await bridge.stop()

@@ -150,10 +150,9 @@ def run_dashboard(args: argparse.Namespace) -> int:
     launcher = SessionLauncher(store, default_registry(profiles_from_config(config.agents)))
     commands = CommandRegistry(store)
 
-    async def start_from_chat(choice: str) -> str:
-        """/new [N]: start demo scenario N (1-based)."""
-        index = int(choice) - 1 if choice.isdigit() and int(choice) > 0 else 0
-        return await launcher.start_demo(index, speed=args.demo_speed)
+    from runners.chat_start import ChatStarter
+
+    start_from_chat = ChatStarter(launcher, lambda: store.config.runners.allowed_roots, demo_speed=args.demo_speed)
 
     app = TetherApp(
         store,

@@ -178,6 +178,9 @@ class DiscordPlatform:
                 view.add_item(button)
         return view
 
+    def thread_link(self, thread_id: str) -> str | None:
+        return f"<#{int(thread_id)}>"  # a channel mention: a link to the thread, pinging nobody
+
     async def create_thread(self, title: str) -> str:
         channel = self.client.get_channel(self.channel_id)
         with self._translated_errors():

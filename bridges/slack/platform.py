@@ -148,6 +148,9 @@ class SlackPlatform:
             })
         return blocks
 
+    def thread_link(self, thread_id: str) -> str | None:
+        return None  # a thread is a message; its permalink needs an API call of its own
+
     async def create_thread(self, title: str) -> str:
         response = await self._call("chat.postMessage", channel=self.channel_id, text=f"🧵 {self.markup.bold(title)}")
         return str(response["ts"])

@@ -120,6 +120,12 @@ class TelegramPlatform:
             return None
         return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons])
 
+    def thread_link(self, thread_id: str) -> str | None:
+        chat = str(self.chat_id)
+        if not chat.startswith("-100"):
+            return None
+        return f'<a href="https://t.me/c/{chat[4:]}/{int(thread_id)}">open its topic</a>'
+
     async def create_thread(self, title: str) -> str:
         topic = await self._call(self.app.bot.create_forum_topic(self.chat_id, name=title))
         return str(topic.message_thread_id)
