@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 from runners.acp.profiles import AgentProfile
@@ -15,6 +16,8 @@ from runners.protocol import RunnerEvents
 if TYPE_CHECKING:
     from runners.acp.runner import AcpSession
 
+LIVE_AFTER = 0.5
+"""Seconds a message may be held back to arrive whole."""
 STATUS_MARK = {"pending": "…", "in_progress": "▶", "completed": "✓", "failed": "✗"}
 
 
@@ -27,6 +30,7 @@ class AcpClient:
         self.show_thoughts = False
         self._calls: dict[str, ToolCallInfo] = {}
         self._message = ""
+        self._message_since = 0.0
         self._denials: list[str] = []
 
     @property
@@ -57,9 +61,15 @@ class AcpClient:
         if kind == "agent_message_chunk":
             text = getattr(update.content, "text", None)
             if isinstance(text, str):
+                now = time.monotonic()
+                if not self._message:
+                    self._message_since = now
                 self._message += text
-                if len(self._message) > 4000 and "\n" in self._message:
+                # A message arrives whole (so a chat shows the final one whole), unless the agent
+                # keeps writing it: then its finished lines go out every LIVE_AFTER seconds.
+                if now - self._message_since >= LIVE_AFTER and "\n" in self._message:
                     head, _, self._message = self._message.rpartition("\n")
+                    self._message_since = now
                     await self._say(head)
         elif kind == "agent_thought_chunk":
             if self.show_thoughts:
