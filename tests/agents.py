@@ -19,16 +19,23 @@ PACKAGES = {
 }
 
 
-def agents_dir() -> Path:
-    key = hashlib.sha256(json.dumps(PACKAGES, sort_keys=True).encode()).hexdigest()[:12]
+ACP_PACKAGES = {
+    "claude-agent-acp": "@zed-industries/claude-agent-acp@0.23.1",
+    "codex-acp": "@zed-industries/codex-acp@0.16.0",
+}
+"""The ACP adapters for Claude Code and Codex (Gemini CLI speaks ACP itself: ``gemini --acp``)."""
+
+
+def agents_dir(packages: dict[str, str] = PACKAGES) -> Path:
+    key = hashlib.sha256(json.dumps(packages, sort_keys=True).encode()).hexdigest()[:12]
     base = Path(os.environ.get("TETHER_TUI_TEST_AGENTS") or Path.home() / ".cache" / "tether-tui-test-agents")
     return base / key
 
 
-def install_agents() -> Path:
+def install_agents(packages: dict[str, str] = PACKAGES) -> Path:
     """Install the pinned CLIs once; fail (never skip) when that is impossible."""
-    target = agents_dir()
-    bins = [target / "node_modules" / ".bin" / name for name in PACKAGES]
+    target = agents_dir(packages)
+    bins = [target / "node_modules" / ".bin" / name for name in packages]
     if all(b.exists() for b in bins):
         return target
     npm = shutil.which("npm")
@@ -36,7 +43,7 @@ def install_agents() -> Path:
         pytest.fail("npm is needed to install the agent CLIs for the end-to-end tests", pytrace=False)
     target.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(target), *PACKAGES.values()],
+        [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(target), *packages.values()],
         capture_output=True,
         text=True,
         timeout=900,
