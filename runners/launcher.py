@@ -8,7 +8,12 @@ from typing import Any
 
 from runners.protocol import Runner, RunnerUnavailableError
 from runners.registry import RunnerRegistry, default_registry
-from tether_tui.models import Origin
+from tether_tui.approvals import MAX_RULE_MINUTES
+from tether_tui.events import Notice
+from tether_tui.models import Origin, RuleScope, Via
+
+MODE_RULE_MINUTES = MAX_RULE_MINUTES
+"""How long the rules of approval modes 1 and 2 last (revocable like any timer)."""
 from tether_tui.store import SessionStore
 
 
@@ -64,12 +69,32 @@ class SessionLauncher:
             runner_type=runner.runner_type,
         )
         self.store.attach_controller(session_id, _RunnerController(runner, session_id))
+        if self.registry.runs_in_folder(runner_name):
+            self._approval_mode(session_id, directory, approval_choice)
         try:
             await runner.start(session_id, prompt, approval_choice)
         except RunnerUnavailableError as exc:
             await self.store.on_error(session_id, "unavailable", str(exc))
             raise
         return session_id
+
+    def _approval_mode(self, session_id: str, directory: str | None, approval_choice: int) -> None:
+        """Approval choice 1 and 2 as our own rules (audited, revocable, and never past the
+        never-auto-approve list), whatever modes the agent offers: 1 allows edits inside the
+        session's folder, 2 everything in the session (shown as a warning)."""
+        approvals = self.store.approvals
+        by = f"approval mode {approval_choice}"
+        if approval_choice == 1 and directory:
+            for tool in ("Edit", "Write", "MultiEdit"):
+                approvals.add_rule(
+                    RuleScope.DIRECTORY, MODE_RULE_MINUTES, by=by, via=Via.SYSTEM,
+                    session_id=session_id, tool_name=tool, directory=directory,
+                )
+        elif approval_choice == 2:
+            approvals.add_rule(RuleScope.SESSION, MODE_RULE_MINUTES, by=by, via=Via.SYSTEM, session_id=session_id)
+            title = self.store.session(session_id).title
+            self.store.update_session(session_id, needs_attention=True)
+            self.store.bus.publish(Notice(f"{title} runs with approvals bypassed: everything but the never-auto-approve list is allowed", level="warning", session_id=session_id))
 
     async def start_demo(self, index: int, *, prompt: str | None = None, approval_choice: int = 0, **config: Any) -> str:
         """Start built-in demo scenario ``index`` (they repeat past the last one)."""

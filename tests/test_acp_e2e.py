@@ -84,3 +84,108 @@ async def test_a_real_agent_asks_through_the_store_and_runs_only_when_allowed(st
         finally:
             await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
         assert store.session(session_id).state is SessionState.STOPPED
+
+
+class Project:
+    def __init__(self, tmp_path: Path, name: str) -> None:
+        self.path = (tmp_path / name)
+        self.path.mkdir()
+        self.path = self.path.resolve()
+        self.home = tmp_path / f"{name}-home"
+        self.home.mkdir()
+        self.target = self.path / "out.txt"
+
+
+async def test_follow_up_turn_two_sessions_side_by_side_and_stop_while_asking(store, tmp_path, acp_agents, cli_agents):
+    first, second = Project(tmp_path, "one"), Project(tmp_path, "two")
+    with ScriptedModel(f"echo acp > {first.target}") as model:
+        profile = profile_for("claude", acp_agents, cli_agents, first.home, model.url, first.path)
+        launcher = SessionLauncher(store, default_registry({"claude": profile}))
+        a = await launcher.start("claude", "Write the file please", directory=str(first.path))
+        b = await launcher.start("claude", "Write the file please", directory=str(second.path))
+        assert store.session(a).title != store.session(b).title
+        await until(lambda: len(store.approvals.pending()) == 2)
+        by_session = {r.session_id: r for r in store.approvals.pending()}
+        store.approvals.decide(by_session[a].id, True, by="dev", via=Via.KEYBOARD)
+        await until(lambda: first.target.exists() and store.session(a).state is SessionState.WAITING_INPUT)
+        # a follow-up prompt is a second turn
+        turns = len(model.requests)
+        await store.send_input(a, "Thanks, anything else?", by="dev", via=Via.KEYBOARD)
+        await until(lambda: len(model.requests) > turns and store.session(a).state is SessionState.WAITING_INPUT)
+        assert any("Thanks, anything else?" in str(body) for _, body in model.requests[turns:])
+        # stopping b while its request waits: withdrawn everywhere, the command never runs
+        request = by_session[b]
+        await store.stop_session(b, by="dev", via=Via.KEYBOARD)
+        assert not request.pending and not request.decision.allowed
+        assert store.session(b).state is SessionState.STOPPED
+        await store.stop_session(a, by="dev", via=Via.KEYBOARD)
+    await asyncio.sleep(0.5)
+    assert not (second.path / "out.txt").exists()
+
+
+async def test_a_request_answered_from_telegram_unblocks_a_real_agent(store, tmp_path, acp_agents, cli_agents):
+    from tests.bridgekit import started
+    from tests.fakes.telegram_api import FakeTelegram
+    from tests.test_telegram import ALICE, GROUP, approval_message, make_bridge
+
+    fake = FakeTelegram(group_id=GROUP)
+    await fake.start()
+    project = Project(tmp_path, "tg")
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    try:
+        with ScriptedModel(f"echo phone > {project.target}") as model:
+            profile = profile_for("claude", acp_agents, cli_agents, project.home, model.url, project.path)
+            launcher = SessionLauncher(store, default_registry({"claude": profile}))
+            session_id = await launcher.start("claude", "Write the file please", directory=str(project.path))
+            message = await fake.wait_for(lambda: approval_message(fake), 60)
+            assert f"echo phone &gt; {project.target}" in message.text or f"echo phone > {project.target}" in message.text
+            allow = message.reply_markup["inline_keyboard"][0][0]["callback_data"]
+            fake.push_callback(message.message_id, allow, user=ALICE)
+            await until(lambda: project.target.exists())
+            await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
+    finally:
+        await bridge.stop()
+        await fake.stop()
+    assert project.target.read_text() == "phone\n"
+    (decision,) = [r for r in store.audit.read() if r.get("event") == "decision"]
+    assert (decision["outcome"], decision["via"], decision["by"]) == ("allow", "telegram", "alice")
+
+
+LONG_WAIT = 180.0
+
+
+async def test_requests_left_waiting_three_minutes_then_allowed_run_once_and_denied_never(store, tmp_path, acp_agents, cli_agents):
+    """All three agents, each with one request allowed and one denied after three minutes, at
+    once. None of them stopped waiting by itself within the three minutes (checked: the requests
+    are still pending when decided)."""
+    sessions = []
+    models = []
+    try:
+        for agent in ("claude", "codex", "gemini"):
+            for allow in (True, False):
+                project = Project(tmp_path, f"{agent}-{'allow' if allow else 'deny'}")
+                model = ScriptedModel(f"echo waited >> {project.target}").__enter__()
+                models.append(model)
+                profile = profile_for(agent, acp_agents, cli_agents, project.home, model.url, project.path)
+                launcher = SessionLauncher(store, default_registry({agent: profile}))
+                session_id = await launcher.start(agent, "Write the file please", directory=str(project.path))
+                sessions.append((agent, allow, session_id, project))
+        await until(lambda: len(store.approvals.pending()) == len(sessions))
+        await asyncio.sleep(LONG_WAIT)
+        waiting = {r.session_id: r for r in store.approvals.pending()}
+        assert len(waiting) == len(sessions), "an agent stopped waiting by itself"
+        for agent, allow, session_id, project in sessions:
+            store.approvals.decide(waiting[session_id].id, allow, by="dev", via=Via.KEYBOARD)
+        for agent, allow, session_id, project in sessions:
+            if allow:
+                await until(lambda: project.target.exists())
+        await asyncio.sleep(3)
+        for agent, allow, session_id, project in sessions:
+            assert project.target.exists() == allow, agent
+            if allow:
+                assert project.target.read_text() == "waited\n", agent  # ran exactly once
+    finally:
+        for _agent, _allow, session_id, _project in sessions:
+            await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
+        for model in models:
+            model.__exit__(None, None, None)

@@ -156,3 +156,20 @@ async def test_started_from_the_dialog_streams_asks_and_runs_once_allowed(make_s
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("y")
         await until(lambda: store.session(request.session_id).state is SessionState.STOPPED)
+
+
+async def test_approval_modes_are_our_own_audited_rules(store, tmp_path):
+    launcher = launcher_for(store)
+    bypass = await launcher.start("scripted", "make bypass.txt", directory=str(tmp_path), approval_choice=2)
+    await until(lambda: (tmp_path / "bypass.txt").exists())
+    assert store.approvals.pending() == []
+    (rule,) = [r for r in store.approvals.rules() if r.session_id == bypass]
+    assert rule.created_by == "approval mode 2"
+    decisions = [r for r in store.audit.read() if r.get("event") == "decision"]
+    assert decisions[-1]["via"] == "auto-approve" and decisions[-1]["tool_input"]["command"] == "touch bypass.txt"
+    edits = await launcher.start("scripted", "make edits.txt", directory=str(tmp_path), approval_choice=1)
+    await until(lambda: bool(store.approvals.pending()))  # a shell call is no edit: it asks
+    covered = {r.tool_name for r in store.approvals.rules() if r.session_id == edits}
+    assert covered == {"Edit", "Write", "MultiEdit"}
+    await store.stop_session(bypass, by="dev", via=Via.KEYBOARD)
+    await store.stop_session(edits, by="dev", via=Via.KEYBOARD)

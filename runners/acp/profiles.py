@@ -54,7 +54,7 @@ BUILTIN_PROFILES: dict[str, AgentProfile] = {
         install="npm install -g @zed-industries/claude-agent-acp",
         shell_tool="Bash",
         passthrough_env=("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "CLAUDE_CONFIG_DIR", "ANTHROPIC_AUTH_TOKEN"),
-        modes=("default", "acceptEdits", "bypassPermissions"),
+        modes=("default", "default", "default"),  # 1 and 2 are our own rules: the agent keeps asking us
     ),
     "codex": AgentProfile(
         name="codex",
