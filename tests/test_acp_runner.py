@@ -173,3 +173,13 @@ async def test_approval_modes_are_our_own_audited_rules(store, tmp_path):
     assert covered == {"Edit", "Write", "MultiEdit"}
     await store.stop_session(bypass, by="dev", via=Via.KEYBOARD)
     await store.stop_session(edits, by="dev", via=Via.KEYBOARD)
+
+
+async def test_an_agent_that_stops_waiting_has_its_request_withdrawn_and_nothing_runs(store, tmp_path):
+    session_id = await launcher_for(store, "giveup").start("scripted", "make late.txt", directory=str(tmp_path))
+    await until(lambda: "Never mind, I will not wait." in text(store, session_id))
+    await until(lambda: not store.approvals.pending())
+    (decision,) = [r for r in store.audit.read() if r.get("event") == "decision"]
+    assert decision["outcome"] == "deny" and decision["reason"] == "the agent stopped waiting for an answer"
+    assert not (tmp_path / "late.txt").exists()
+    await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)

@@ -32,6 +32,8 @@ class AcpClient:
         self._message = ""
         self._message_since = 0.0
         self._denials: list[str] = []
+        self._asking: set[str] = set()
+        """Tool call ids whose permission the store still waits on."""
 
     @property
     def session_id(self) -> str:
@@ -48,6 +50,11 @@ class AcpClient:
         await self._say(text, final=final)
 
     async def end_turn(self, stop_reason: str | None) -> None:
+        for tool_call_id in list(self._asking):
+            # the agent ended its turn without waiting for the answer: withdraw the request
+            await self.events.on_permission_resolved(
+                self.session_id, tool_call_id, "the agent", False, "the agent stopped waiting for an answer"
+            )
         await self._flush_message(final=True)
         if stop_reason and stop_reason not in ("end_turn",):
             await self._say(f"(turn ended: {stop_reason.replace('_', ' ')})")
@@ -107,10 +114,12 @@ class AcpClient:
             self.events.on_permission_request(self.session_id, tool_call.tool_call_id, tool_name, tool_input)
         )
         stopped = asyncio.ensure_future(self.session.stopped.wait())
+        self._asking.add(tool_call.tool_call_id)
         try:
             await asyncio.wait({asking, stopped}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stopped.cancel()
+            self._asking.discard(tool_call.tool_call_id)
         if not asking.done():
             asking.cancel()
             return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))

@@ -7,7 +7,7 @@ tests and benchmarks of the ACP runner. Run as ``python tests/fakes/acp_agent.py
 - ``flood N SECONDS``: streams N message chunks a second for SECONDS.
 - ``crash``: writes to stderr and exits with 3 in the middle of a turn.
 - ``stderr MB``: writes MB megabytes to stderr, then works like ``shell``.
-- ``hang``: waits on a permission forever unless cancelled (for stop tests).
+- ``giveup``: asks permission for the shell call, then ends its turn without waiting.
 """
 
 from __future__ import annotations
@@ -104,6 +104,10 @@ class ScriptedAgent:
                 options=options,
             )
         )
+        if kind == "giveup":  # asks, then ends its turn without waiting for the answer
+            await asyncio.sleep(0.3)
+            await self.say(session_id, "Never mind, I will not wait.")
+            return PromptResponse(stop_reason="end_turn")
         cancelled = asyncio.ensure_future(self.cancelled[session_id].wait())
         await asyncio.wait({asking, cancelled}, return_when=asyncio.FIRST_COMPLETED)
         if not asking.done():
