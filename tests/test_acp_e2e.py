@@ -56,7 +56,14 @@ async def until(check, timeout=120.0):
 
 @pytest.mark.parametrize("agent", ["claude", "codex", "gemini"])
 @pytest.mark.parametrize("allow", [True, False], ids=["allowed", "denied"])
-async def test_a_real_agent_asks_through_the_store_and_runs_only_when_allowed(store, tmp_path, acp_agents, cli_agents, agent, allow):
+async def test_a_real_agent_started_from_the_dialog_asks_and_runs_only_when_allowed(make_store, tmp_path, acp_agents, cli_agents, agent, allow):
+    from textual.widgets import RadioButton, RadioSet
+
+    from tether_tui.app import TetherApp
+    from tether_tui.app.screens.new_session import NewSessionDialog
+    from tether_tui.app.widgets.output_view import OutputView
+
+    store = make_store()
     project = (tmp_path / "project")
     project.mkdir()
     project = project.resolve()
@@ -65,25 +72,41 @@ async def test_a_real_agent_asks_through_the_store_and_runs_only_when_allowed(st
     target = project / "out.txt"
     with ScriptedModel(f"echo acp > {target}") as model:
         profile = profile_for(agent, acp_agents, cli_agents, home, model.url, project)
-        launcher = SessionLauncher(store, default_registry({agent: profile}))
-        session_id = await launcher.start(agent, "Write the file please", directory=str(project))
-        try:
-            await until(lambda: bool(store.approvals.pending()) or store.session(session_id).state.is_final)
-            assert not store.session(session_id).state.is_final, store.session(session_id).error
+        app = TetherApp(store, user="dev", launcher=SessionLauncher(store, default_registry({agent: profile})))
+        app.start_folder = str(project)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            await pilot.press("n")
+            await pilot.pause()
+            dialog = app.screen
+            assert isinstance(dialog, NewSessionDialog)
+            index = [choice.name for choice in dialog.agents].index(agent)
+            dialog.query_one("#agent", RadioSet).query(RadioButton)[index].value = True
+            await pilot.press(*"Write the file please", "ctrl+s")
+            await until(lambda: bool(store.approvals.pending()) or any(s.state.is_final for s in store.sessions()))
+            (session,) = store.sessions()
+            assert not session.state.is_final, session.error
             (request,) = store.approvals.pending()
             assert request.tool_name == profile.shell_tool
             assert f"echo acp > {target}" in str(request.tool_input["command"]), request.tool_input
-            store.approvals.decide(request.id, allow, by="dev", via=Via.KEYBOARD, reason=None if allow else "not now")
+            await pilot.pause()
+            assert app.screen.selected_request_id == request.id
             if allow:
-                await until(lambda: target.exists())
-                assert target.read_text() == "acp\n"
-            await until(lambda: store.session(session_id).state in (SessionState.WAITING_INPUT, SessionState.ERROR, SessionState.STOPPED), 60)
+                await pilot.press("a")
+            else:
+                await pilot.press("D")
+                await pilot.pause()
+                await pilot.press(*"not now", "enter")
+            await until(lambda: session.state in (SessionState.WAITING_INPUT, SessionState.ERROR, SessionState.STOPPED), 90)
             await asyncio.sleep(1.0)
             assert target.exists() == allow
-            assert store.session(session_id).state is SessionState.WAITING_INPUT, store.session(session_id).error
-        finally:
-            await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
-        assert store.session(session_id).state is SessionState.STOPPED
+            assert session.state is SessionState.WAITING_INPUT, session.error
+            shown = "\n".join(app.screen.query_one(OutputView).lines)
+            assert request.decision.allowed == allow and shown
+            if not allow:  # the reason reached the agent as its next prompt
+                await until(lambda: any("not now" in str(body) for _, body in model.requests), 60)
+            await store.stop_session(session.id, by="dev", via=Via.KEYBOARD)
+            assert session.state is SessionState.STOPPED
 
 
 class Project:
