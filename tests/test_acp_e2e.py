@@ -17,6 +17,11 @@ from runners.launcher import SessionLauncher
 from tests.agents import ACP_PACKAGES, PACKAGES, agent_bin, claude_env, codex_env, gemini_env, install_agents
 from tests.fakes.model_api import ScriptedModel
 from tether_tui.models import SessionState, Via
+from tests.waiting import until as _until
+
+
+async def until(check, timeout=120.0):
+    await _until(check, timeout)
 
 
 @pytest.fixture(scope="session")
@@ -43,15 +48,6 @@ def profile_for(name: str, acp_agents: Path, cli_agents: Path, home: Path, model
         command = (agent_bin(cli_agents, "gemini"), "--acp", "-m", "gemini-2.5-flash")
         env = gemini_env(home, runtime, model_url)
     return dataclasses.replace(BUILTIN_PROFILES[name], command=command, env=env)
-
-
-async def until(check, timeout=120.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.05)
 
 
 @pytest.mark.parametrize("agent", ["claude", "codex", "gemini"])

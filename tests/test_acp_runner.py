@@ -13,6 +13,7 @@ from runners import RunnerUnavailableError, default_registry
 from runners.acp.profiles import AgentProfile
 from runners.launcher import SessionLauncher
 from tether_tui.models import SessionState, Via
+from tests.waiting import until
 
 FAKE = str(Path(__file__).resolve().parent / "fakes" / "acp_agent.py")
 
@@ -23,14 +24,6 @@ def scripted(*mode: str) -> AgentProfile:
 
 def launcher_for(store, *mode: str) -> SessionLauncher:
     return SessionLauncher(store, default_registry({"scripted": scripted(*mode)}))
-
-
-async def until(check, timeout=20.0):
-    for _ in range(int(timeout / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("timed out")
 
 
 def text(store, session_id) -> str:
