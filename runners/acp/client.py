@@ -5,13 +5,13 @@ revoke: "allow for N minutes" stays our own rule)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import TYPE_CHECKING, Any
 
 from runners.acp.profiles import AgentProfile
 from runners.acp.translate import ToolCallInfo, request_of
 from runners.protocol import RunnerEvents
+from tether_tui.toolinput import summarize
 
 if TYPE_CHECKING:
     from runners.acp.runner import AcpSession
@@ -31,6 +31,7 @@ class AcpClient:
         self._calls: dict[str, ToolCallInfo] = {}
         self._message = ""
         self._message_since = 0.0
+        self._message_id: str | None = None
         self._denials: list[str] = []
         self._asking: set[str] = set()
         """Tool call ids whose permission the store still waits on."""
@@ -67,6 +68,10 @@ class AcpClient:
         kind = getattr(update, "session_update", None)
         if kind == "agent_message_chunk":
             text = getattr(update.content, "text", None)
+            message_id = getattr(update, "message_id", None)
+            if message_id is not None and message_id != self._message_id:
+                await self._flush_message()  # another message begins
+                self._message_id = message_id
             if isinstance(text, str):
                 now = time.monotonic()
                 if not self._message:
@@ -129,7 +134,7 @@ class AcpClient:
         if option is None:
             return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
         if not decision.allowed and decision.reason:
-            self._denials.append(f"The user refused {tool_name} {json.dumps(tool_input, ensure_ascii=False)[:300]}: {decision.reason}")
+            self._denials.append(f"The user refused {tool_name} `{summarize(tool_name, tool_input, 300)}`: {decision.reason}")
         return RequestPermissionResponse(outcome=AllowedOutcome(option_id=option.option_id, outcome="selected"))
 
     # ----------------------------------------------------------------- capabilities we do not offer
