@@ -47,7 +47,9 @@ async def test_allowed_shell_call_runs_and_denied_never_does(store, tmp_path):
     # the reason reached the agent as its next prompt
     await until(lambda: "You said: The user refused" in text(store, denied) and "not today" in text(store, denied))
     assert "Plan:" in text(store, allowed) and "✓ touch allowed.txt" in text(store, allowed)
-    assert store.session(allowed).metadata["context"]["context_tokens"] == 1200
+    usage = store.session(allowed).usage
+    assert (usage.context_tokens, usage.context_size, usage.turns) == (1200, 200000, 1)
+    assert "context 1,200 of 200,000 tokens" in usage.describe()
     await store.stop_session(allowed, by="dev", via=Via.KEYBOARD)
     await store.stop_session(denied, by="dev", via=Via.KEYBOARD)
 

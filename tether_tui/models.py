@@ -36,12 +36,18 @@ class Usage:
     output_tokens: int = 0
     cost_usd: float = 0.0
     turns: int = 0
+    context_tokens: int = 0
+    """Tokens in the agent's context now, and the size of its window (agents that report it)."""
+    context_size: int = 0
 
     def describe(self) -> str:
-        return (
+        text = (
             f"{self.input_tokens:,} in / {self.output_tokens:,} out tokens, "
             f"${self.cost_usd:.2f}, {self.turns} turn{'s' if self.turns != 1 else ''}"
         )
+        if self.context_size:
+            text += f", context {self.context_tokens:,} of {self.context_size:,} tokens"
+        return text
 
 
 @dataclass

@@ -358,6 +358,12 @@ class SessionStore:
             usage.output_tokens += int(value.get("output_tokens", 0))
             usage.cost_usd += float(value.get("cost_usd", 0.0))
             usage.turns += int(value.get("turns", 0))
+        elif key == "context" and isinstance(value, dict):
+            usage = session.usage
+            usage.context_tokens = int(value.get("context_tokens") or 0)
+            usage.context_size = int(value.get("context_size") or 0)
+            if isinstance(value.get("cost"), (int, float)):
+                usage.cost_usd = float(value["cost"])
         elif key == "title":
             session.title = self.unique_title(str(value), session_id)
         elif key in ("model", "directory"):

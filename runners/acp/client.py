@@ -51,6 +51,7 @@ class AcpClient:
         await self._say(text, final=final)
 
     async def end_turn(self, stop_reason: str | None) -> None:
+        await self.events.on_metadata(self.session_id, "usage", {"turns": 1}, None)
         for tool_call_id in list(self._asking):
             # the agent ended its turn without waiting for the answer: withdraw the request
             await self.events.on_permission_resolved(

@@ -40,6 +40,12 @@ class NewSessionRequest:
         return int(self.agent.split(":", 1)[1]) if self.agent.startswith("demo:") else None
 
 
+def _why_not(unavailable: str) -> str:
+    """``not installed: npm install -g …`` from the runner's longer sentence."""
+    _, _, install = unavailable.partition("; install it with: ")
+    return f"not installed: {install}" if install else unavailable.split(": ", 1)[-1]
+
+
 def demo_choices() -> list[AgentChoice]:
     return [AgentChoice(f"demo:{i}", f"Demo · {s.title}: {s.prompt}") for i, s in enumerate(SCENARIOS)]
 
@@ -60,12 +66,12 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
         self.recent = [f for f in (recent or []) if f != self.folder][:5]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with VerticalScroll(classes="dialog", id="new-session"):
             yield Label("New session", classes="title")
             with RadioSet(id="agent"):
                 first = next((i for i, a in enumerate(self.agents) if a.unavailable is None), 0)
                 for index, agent in enumerate(self.agents):
-                    label = agent.label if agent.unavailable is None else f"{agent.label} (not installed)"
+                    label = agent.label if agent.unavailable is None else f"{agent.label}: {_why_not(agent.unavailable)}"
                     yield RadioButton(Content(label), value=index == first, disabled=agent.unavailable is not None)
             yield Label("Folder", classes="field")
             yield Input(self.folder, id="folder")
