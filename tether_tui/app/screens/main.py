@@ -277,8 +277,11 @@ class MainScreen(Screen[None]):
             if message.key != self._session_id:
                 self.select_session(message.key)
         elif isinstance(message.table, ApprovalQueue) and message.key is not None:
-            request = store.approvals.get(message.key) if message.key else None
-            if request is not None and request.pending:
+            try:
+                request = store.approvals.get(message.key)
+            except KeyError:
+                return  # decided and forgotten while the cursor moved
+            if request.pending:
                 self.select_session(request.session_id, request_id=request.id)
 
     def on_approval_queue_open_details(self, message: ApprovalQueue.OpenDetails) -> None:
