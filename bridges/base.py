@@ -43,6 +43,8 @@ class BridgeOptions(TypedDict, total=False):
     never_auto_approve: list[str] | None
     store: SessionStore | None
     start_session: Callable[[str], Awaitable[str]] | None
+    require_pairing: bool
+    pairing_code: str | None
 
 
 def require_library(module: str, hint: str) -> None:

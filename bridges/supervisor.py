@@ -72,6 +72,7 @@ class BridgeSupervisor:
             "allowed_user_ids": settings.allowed_user_ids, "commands": self.commands.custom,
             "disabled_commands": set(self.commands.disabled), "auto_approve_duration": minutes * 60,
             "store": self.store, "start_session": self.start_session,
+            "require_pairing": settings.require_pairing,
         }
         if isinstance(settings, TelegramSettings):
             from bridges.telegram import TelegramBridge
@@ -83,7 +84,7 @@ class BridgeSupervisor:
             return SlackBridge(settings.bot_token, settings.channel_id, app_token=settings.app_token, **shared)
         from bridges.discord import DiscordBridge
 
-        return DiscordBridge(settings.bot_token, settings.channel_id, require_pairing=settings.require_pairing, **shared)
+        return DiscordBridge(settings.bot_token, settings.channel_id, **shared)
 
     async def _start(self, name: str, bridge: ChatBridge) -> None:
         try:

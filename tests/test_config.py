@@ -61,7 +61,7 @@ def test_tokens_come_from_the_environment_and_never_show_in_repr():
 
 def test_warnings_for_open_permissions_and_missing_allowlists(tmp_path):
     path = tmp_path / "c.toml"
-    path.write_text('[telegram]\ntoken = "1:abc"\nforum_group_id = -1\n')
+    path.write_text('[telegram]\ntoken = "1:abc"\nforum_group_id = -1\nrequire_pairing = false\n')
     path.chmod(0o644)
     warnings = load_config(path, env={}).warnings
     assert any("chmod 600" in w for w in warnings)

@@ -282,3 +282,25 @@ async def test_a_refused_token_stops_the_start_with_a_clear_error(fake, tmp_path
     with pytest.raises(SlackApiError, match="invalid_auth"):
         await asyncio.wait_for(bridge.start(), 10)
     assert fake.connections == 0
+
+
+async def test_pairing_from_slack_lets_the_owner_act_and_strangers_change_nothing(fake, tmp_path):
+    store = SessionStore()
+    store.add_session("s1", "claude · api", state=SessionState.RUNNING)
+    bridge = await started(make_bridge(fake, tmp_path, store, allowed_user_ids=[], require_pairing=True))
+    try:
+        code = store.pairing_codes["slack"]
+        request = store.approvals.submit("s1", "Bash", {"command": "make deploy"})
+        message = await fake.wait_for(lambda: approval(fake))
+        await fake.click(message, message.button("✅ Allow"))  # not paired: refused
+        wrong = "0000-0000" if code != "0000-0000" else "1111-1111"
+        await fake.push_message(f"!pair {wrong}", user=MALLORY)
+        await fake.wait_for(lambda: any("not the code shown in the dashboard" in m.shown for m in fake.bot_messages()))
+        assert request.pending and store.pairing_codes["slack"] == code
+        await fake.push_message(f"!pair {code}", user=ALICE)
+        await fake.wait_for(lambda: any("Paired: you may act here now." in m.shown for m in fake.bot_messages()))
+        await fake.click(message, message.button("✅ Allow"))
+        await fake.wait_for(lambda: not request.pending)
+        assert request.decision.allowed and request.decision.via is Via.SLACK
+    finally:
+        await bridge.stop()

@@ -475,3 +475,28 @@ async def test_new_starts_a_real_agent_from_the_phone_only_in_allowed_folders(fa
         await store.stop_session(session.id, by="test", via=Via.SYSTEM)
     finally:
         await bridge.stop()
+
+
+async def test_pairing_from_telegram_lets_the_owner_act_and_strangers_change_nothing(fake, tmp_path):
+    store = SessionStore()
+    store.add_session("s1", "claude · api", state=SessionState.RUNNING)
+    bridge = await started(make_bridge(fake, tmp_path, store, allowed_user_ids=[], require_pairing=True))
+    try:
+        code = store.pairing_codes["telegram"]
+        assert bridge.pairing_code == code
+        request = store.approvals.submit("s1", "Bash", {"command": "make deploy"})
+        message = await fake.wait_for(lambda: approval_message(fake))
+        allow = message.reply_markup["inline_keyboard"][0][0]["callback_data"]
+        fake.push_callback(message.message_id, allow, user=ALICE)  # not paired yet: nothing happens
+        fake.push_text("/pair 0000-0000" if code != "0000-0000" else "/pair 1111-1111", thread_id=None, user=MALLORY)
+        await fake.wait_for(lambda: any("not the code shown in the dashboard" in m.text for m in fake.bot_messages()))
+        assert request.pending and store.pairing_codes["telegram"] == code
+        fake.push_text(f"/pair {code}", thread_id=None, user=ALICE)
+        await fake.wait_for(lambda: any("Paired: you may act here now." in m.text for m in fake.bot_messages()))
+        assert store.pairing_codes["telegram"] != code  # used once
+        fake.push_callback(message.message_id, allow, user=ALICE)
+        await fake.wait_for(lambda: not request.pending)
+        assert request.decision.allowed and request.decision.by == "alice"
+        assert json.loads((tmp_path / "tg" / "telegram-paired.json").read_text())["paired"] == [str(ALICE["id"])]
+    finally:
+        await bridge.stop()

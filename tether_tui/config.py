@@ -86,6 +86,8 @@ class TelegramSettings:
     token: str = field(default="", repr=False)
     forum_group_id: int = 0
     allowed_user_ids: tuple[int, ...] = ()
+    require_pairing: bool = True
+    """Chat users may pair with the one-time code the dashboard shows (``/pair <code>``)."""
 
     @property
     def configured(self) -> bool:
@@ -99,6 +101,8 @@ class SlackSettings:
     app_token: str = field(default="", repr=False)
     channel_id: str = ""
     allowed_user_ids: tuple[str, ...] = ()
+    require_pairing: bool = True
+    """Chat users may pair with the one-time code the dashboard shows (``!pair <code>``)."""
 
     @property
     def configured(self) -> bool:
@@ -376,13 +380,10 @@ def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | N
     warnings = []
     if path is not None and "token" in text and path.exists() and path.stat().st_mode & 0o077:
         warnings.append(f"{path} holds a token and is readable by others: chmod 600 {path}")
-    if sections["telegram"].configured and not sections["telegram"].allowed_user_ids:
-        warnings.append("Telegram: no allowed_user_ids set, so nobody can act from Telegram")
-    if sections["slack"].configured and not sections["slack"].allowed_user_ids:
-        warnings.append("Slack: no allowed_user_ids set, so nobody can act from Slack")
-    discord = sections["discord"]
-    if discord.configured and not discord.allowed_user_ids and not discord.require_pairing:
-        warnings.append("Discord: no allowed_user_ids and pairing is off, so nobody can act from Discord")
+    for name, label in (("telegram", "Telegram"), ("slack", "Slack"), ("discord", "Discord")):
+        settings = sections[name]
+        if settings.configured and not settings.allowed_user_ids and not settings.require_pairing:
+            warnings.append(f"{label}: no allowed_user_ids and pairing is off, so nobody can act from {label}")
     return Config(**sections, agents=agents, path=path, warnings=tuple(warnings))
 
 
@@ -476,6 +477,7 @@ enabled = true
 # token = ""                     # or TETHER_TUI_TELEGRAM_TOKEN
 forum_group_id = 0
 allowed_user_ids = []
+require_pairing = true           # or pair: write /pair <code shown in the dashboard> in the group
 
 [slack]
 enabled = true
@@ -483,6 +485,7 @@ enabled = true
 # app_token = ""                 # or TETHER_TUI_SLACK_APP_TOKEN
 channel_id = ""
 allowed_user_ids = []
+require_pairing = true           # or pair: write !pair <code shown in the dashboard> in the channel
 
 [runners]
 allowed_roots = ["~"]            # chat `new` starts agents only in folders under these
