@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import until
 from tests.agents import agent_bin, claude_env, codex_env, gemini_env, install_agents
 from tests.fakes.model_api import ScriptedModel
 from tether_tui.app import TetherApp
@@ -66,12 +67,7 @@ def install_hooks(agent: str, ws: Workspace, *where: str) -> None:
 
 
 async def wait_until(predicate: Callable[[], object], timeout: float = 90.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("timed out waiting")
-        await asyncio.sleep(0.05)
+    await until(predicate, timeout)
 
 
 async def run_agent(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:

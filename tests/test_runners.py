@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.waiting import until
 from runners import Runner, RunnerEvents, RunnerRegistry, RunnerUnavailableError, default_registry
 from runners.demo import DemoRunner
 from runners.launcher import SessionLauncher
@@ -58,12 +59,7 @@ async def test_the_registry_snippet_runs_as_written(store):
 
 
 async def wait_for(predicate, timeout=10.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.01)
+    await until(predicate, timeout)
 
 
 async def test_demo_agent_asks_streams_takes_input_and_stops(store: SessionStore):
