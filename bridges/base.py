@@ -19,7 +19,7 @@ from bridges.handlers import Handlers
 from bridges.inbound import Inbound
 from bridges.mirror import BridgeMirror
 from bridges.pacing import Budget, Priority, RetryLater, SendScheduler, Unreachable
-from bridges.pairing import Pairing
+from bridges.pairing import PairedUser, Pairing
 from bridges.platform import ChatPlatform, ChatUser
 from bridges.threads import ThreadMap
 from tether_tui.audit import AuditLog
@@ -45,6 +45,7 @@ class BridgeOptions(TypedDict, total=False):
     start_session: Callable[[str], Awaitable[str]] | None
     require_pairing: bool
     pairing_code: str | None
+    on_bound: Callable[[str], Awaitable[None]] | None
 
 
 def require_library(module: str, hint: str) -> None:
@@ -61,6 +62,8 @@ def from_env(value: str | None, variable: str) -> str | None:
 
 class ChatBridge:
     platform_name: ClassVar[str] = ""
+    chat_attribute: ClassVar[str] = "channel_id"
+    """The attribute holding the chat's id (its type is kept when a pairing binds a chat)."""
     budget: ClassVar[Budget] = Budget()
 
     def __init__(
@@ -78,10 +81,14 @@ class ChatBridge:
         start_session: Callable[[str], Awaitable[str]] | None = None,
         require_pairing: bool = False,
         pairing_code: str | None = None,
+        on_bound: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
-        """``scope`` names the chat (the thread map is kept per scope). Used alone (no
-        ``store``) the bridge keeps its own approval state and tells ``handlers``; attached to
-        the dashboard's store it shares sessions, timers and decisions with every surface."""
+        """``scope`` names the chat (the thread map is kept per scope); a scope ending in ``:``
+        (no chat yet) starts the bridge *unbound*: it then only listens for a pairing message in
+        any group or channel the bot is in, and a correct code there binds that chat (and calls
+        ``on_bound`` with its id, e.g. to write it into the config). Used alone (no ``store``)
+        the bridge keeps its own approval state and tells ``handlers``; attached to the
+        dashboard's store it shares sessions, timers and decisions with every surface."""
         self.handlers = handlers or Handlers()
         self.standalone = store is None
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -97,13 +104,17 @@ class ChatBridge:
         self.commands = CommandRegistry(store, commands, disabled_commands)
         self.start_session = start_session
         self.threads = ThreadMap(self.data_dir / f"{self.platform_name}-threads.json", scope)
+        self.bound = not scope.endswith(":")
+        self.on_bound = on_bound
+        self.platform: ChatPlatform | None = None
         self.pairing: Pairing | None = None
+        self._code_asked = False
+        """The owner asked the dashboard for a code although somebody may act already."""
         if require_pairing:
             self.pairing = Pairing(
                 self.data_dir / f"{self.platform_name}-paired.json", code=pairing_code,
-                on_code=lambda code: self.store.set_pairing_code(self.platform_name, code),
+                on_code=lambda _code: self._code_changed(),
             )
-        self.platform: ChatPlatform | None = None
         self.mirror: BridgeMirror | None = None
         self.inbound: Inbound | None = None
         self.scheduler = SendScheduler(self.budget, on_reachable=self._reachable)
@@ -141,6 +152,7 @@ class ChatBridge:
                 raise
         self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED)
         self.platform = platform
+        self._show_offer()
         self.mirror = BridgeMirror(
             self.store, self.platform, self.scheduler, self.threads,
             timer_minutes=self.timer_minutes, on_decision=self._decided if self.standalone else None,
@@ -148,14 +160,87 @@ class ChatBridge:
         self.inbound = Inbound(
             self.mirror, self.commands, allowed_users=self.allowed_users, handlers=self.handlers,
             standalone=self.standalone, start_session=self.start_session, on_choice=self._chose,
-            pairing=self.pairing,
+            pairing=self.pairing, bind_chat=self._bind_chat,
         )
-        self._tasks = [
-            asyncio.create_task(self.scheduler.run(), name=f"{self.platform_name} sender"),
-            asyncio.create_task(self.mirror.follow(), name=f"{self.platform_name} mirror"),
-        ]
+        self._tasks = [asyncio.create_task(self.scheduler.run(), name=f"{self.platform_name} sender")]
+        if self.bound:
+            self._tasks.append(asyncio.create_task(self.mirror.follow(), name=f"{self.platform_name} mirror"))
+        else:
+            self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED, self._unbound_hint())
         if self.standalone:
             self._tasks.append(asyncio.create_task(self.store.approvals.run(), name=f"{self.platform_name} timers"))
+
+    # ----------------------------------------------------------------- who may act, pairing
+    def _unbound_hint(self) -> str:
+        prefix = self.platform.command_prefix if self.platform is not None else "/"
+        if self.pairing is None:
+            return "no chat configured, and pairing is off"
+        return f"no chat yet: write {prefix}pair {self.pairing.code} where the sessions should go"
+
+    def _show_offer(self) -> None:
+        """Offer the code (and show it in the dashboard) while nobody may act from this chat,
+        or when the owner asked for one."""
+        if self.pairing is None:
+            return
+        self.pairing.offered = self._code_asked or not (self.allowed_users or self.pairing.paired)
+        self.store.set_pairing_code(self.platform_name, self.pairing.code if self.pairing.offered else None)
+        if not self.bound and self.platform is not None:
+            self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED, self._unbound_hint())
+
+    def offer_pairing(self) -> str | None:
+        """Offer a code although somebody may act already (the dashboard's "Pair a chat user");
+        the code, or None with pairing switched off. The offer ends with the next pairing."""
+        if self.pairing is None:
+            return None
+        self._code_asked = True
+        self._show_offer()
+        return self.pairing.code
+
+    def paired_users(self) -> list[PairedUser]:
+        return sorted(self.pairing.paired.values(), key=lambda user: user.since) if self.pairing else []
+
+    def unpair(self, user_id: str) -> bool:
+        """Take a paired user's right to act away (kept on disk)."""
+        if self.pairing is None or not self.pairing.unpair(str(user_id)):
+            return False
+        log.warning("%s: user %s unpaired", self.platform_name, user_id)
+        self._show_offer()
+        return True
+
+    def set_allowed_users(self, user_ids: Iterable[str | int]) -> None:
+        """Replace the allowlist in place (the inbound side holds this very set)."""
+        self.allowed_users.clear()
+        self.allowed_users.update(str(user) for user in user_ids)
+        self._show_offer()
+
+    def _code_changed(self) -> None:
+        """A new code: at start, or after somebody paired (which ends the owner's offer)."""
+        self._code_asked = False
+        self._show_offer()
+
+    async def _bind_chat(self, chat: str) -> list[str]:
+        """Make ``chat`` this bridge's own (the first pairing from an unbound bridge): what is
+        wrong with the chat, or nothing once it is bound and being mirrored into."""
+        assert self.platform is not None and self.mirror is not None
+        problems = await self.platform.chat_problems(chat)
+        if problems:
+            detail = f"{chat}: " + " ".join(problems)
+            self.store.set_bridge_health(self.platform_name, BridgeHealth.FAILING, detail)
+            return problems
+        self.platform.bind(chat)
+        setattr(self, self.chat_attribute, type(getattr(self, self.chat_attribute))(chat))
+        self.bound = True
+        self.threads = ThreadMap(self.threads.path, f"{self.platform_name}:{chat}")
+        self.mirror.threads = self.threads
+        self._tasks.append(asyncio.create_task(self.mirror.follow(), name=f"{self.platform_name} mirror"))
+        self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED)
+        log.warning("%s: bound to chat %s by pairing", self.platform_name, chat)
+        if self.on_bound is not None:
+            try:
+                await self.on_bound(chat)
+            except Exception:
+                log.exception("%s: could not keep the chat %s", self.platform_name, chat)
+        return []
 
     @property
     def ignored_updates(self) -> int:

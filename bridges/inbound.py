@@ -33,6 +33,7 @@ PAIR_ANSWERS = {
     PairResult.WRONG: "That is not the code shown in the dashboard.",
     PairResult.LOCKED: "Too many wrong codes: try again later.",
     PairResult.BUSY: "Too many wrong codes from several people just now: try again in a few minutes.",
+    PairResult.CLOSED: "No pairing code is offered now: ask for one in the dashboard (command palette: Pair a chat user).",
 }
 
 
@@ -55,7 +56,10 @@ class Inbound:
         start_session: Callable[[str], Awaitable[str]] | None = None,
         on_choice: Callable[[ChatUser, str, str], Awaitable[str]] | None = None,
         pairing: Pairing | None = None,
+        bind_chat: Callable[[str], Awaitable[list[str]]] | None = None,
     ) -> None:
+        """``bind_chat`` makes a chat the bridge's own and returns what stops it (see
+        :meth:`pair`)."""
         self.mirror = mirror
         self.store = mirror.store
         self.markup = mirror.markup
@@ -68,6 +72,7 @@ class Inbound:
         self.start_session = start_session
         self.on_choice = on_choice
         self.pairing = pairing
+        self.bind_chat = bind_chat
         self.ignored = 0
         self._reason_prompts: OrderedDict[str, str] = OrderedDict()
         """Prompt message id -> request id, for a reason given as a reply to the prompt."""
@@ -83,13 +88,23 @@ class Inbound:
         log.warning("%s: ignored %s from %s (%s): %s", self.mirror.platform.name, what, user.name, user.id, why)
         return False
 
-    def pair(self, user: ChatUser, code: str) -> str:
+    async def pair(self, user: ChatUser, code: str, *, binding: str | None = None) -> str:
+        """A pairing message; ``binding`` is the chat it came from while the bridge has no chat
+        yet: the right code (or a paired user) makes that chat the bridge's own, once the
+        platform's checks of it pass. The answer to show."""
         if self.pairing is None:
             return "Pairing is switched off here."
-        result = self.pairing.attempt(user.id, code)
+        result = self.pairing.attempt(user.id, code.strip(), user.name)
         # the code itself never reaches the log
         log.warning("%s: pairing attempt by %s (%s): %s", self.mirror.platform.name, user.name, user.id, result.value)
-        return PAIR_ANSWERS[result]
+        if binding is None or self.bind_chat is None or result not in (PairResult.PAIRED, PairResult.ALREADY):
+            return PAIR_ANSWERS[result]
+        problems = await self.bind_chat(binding)
+        if problems:
+            first = "Paired, but this" if result is PairResult.PAIRED else "This"
+            steps = "\n".join(f"• {problem}" for problem in problems)
+            return f"{first} chat cannot hold the sessions yet:\n{steps}\nThen write {self.prefix}pair here again."
+        return "Paired, and this chat is tether-tui's now: every session gets its own thread here."
 
     def foreign_chat(self, chat: str, what: str) -> None:
         self.ignored += 1
@@ -214,7 +229,7 @@ class Inbound:
 
     async def command(self, user: ChatUser, thread_id: str | None, name: str, args: str) -> Reply | None:
         if name.lower() == "pair":
-            return Reply(self.markup.escape(self.pair(user, args)))
+            return Reply(self.markup.escape(await self.pair(user, args)))
         if not self.authorized(user, f"/{name}"):
             return None
         name = name.lower()

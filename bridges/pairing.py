@@ -8,7 +8,10 @@ guesses arrived from anyone within :data:`GLOBAL_WINDOW_SECONDS`, users who alre
 wrong wait until the window has room again. A user's first attempt is always checked, wrong
 guesses never replace the code, and a refused attempt counts against nobody: the owner typing
 the code from the dashboard is neither locked out nor sent a stale code by someone else's
-guesses."""
+guesses.
+
+A code is only taken while it is *offered*: the bridge offers one while nobody may act from its
+chat, or when the owner asks for one in the dashboard; once somebody paired, guessing is over."""
 
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
@@ -41,6 +46,15 @@ class PairResult(Enum):
     WRONG = "wrong code"
     LOCKED = "locked out"
     BUSY = "too many wrong codes from everyone"
+    CLOSED = "no code offered"
+
+
+@dataclass(frozen=True)
+class PairedUser:
+    id: str
+    name: str
+    since: str
+    """When the user paired (ISO 8601, UTC)."""
 
 
 def new_code() -> str:
@@ -68,22 +82,30 @@ class Pairing:
         self._locked_until: dict[str, float] = {}
         self._wrong_at: deque[float] = deque()
         """When the wrong guesses of the global window arrived."""
-        self.paired: set[str] = self._load()
+        self.paired: dict[str, PairedUser] = self._load()
+        self.offered = True
         self.code = code or new_code()
         on_code(self.code)
 
-    def _load(self) -> set[str]:
+    def _load(self) -> dict[str, PairedUser]:
         try:
             data = json.loads(self.path.read_text())
-            return {str(user) for user in data.get("paired", [])}
+            entries = data.get("paired", [])
+            if isinstance(entries, list):  # the first format: ids alone
+                entries = {str(user): {} for user in entries}
+            return {
+                str(user): PairedUser(str(user), str(entry.get("name") or user), str(entry.get("since") or ""))
+                for user, entry in entries.items()
+            }
         except FileNotFoundError:
-            return set()
+            return {}
         except (OSError, ValueError, AttributeError) as exc:
             log.error("Could not read paired users from %s (%s); nobody is paired", self.path, exc)
-            return set()
+            return {}
 
     def _save(self) -> None:
-        write_private_atomic(self.path, json.dumps({"paired": sorted(self.paired)}, indent=2) + "\n")
+        entries = {user.id: {"name": user.name, "since": user.since} for user in self.paired.values()}
+        write_private_atomic(self.path, json.dumps({"paired": entries}, indent=2, sort_keys=True) + "\n")
 
     def _rotate(self) -> None:
         self.code = new_code()
@@ -111,15 +133,18 @@ class Pairing:
             return False
         return True
 
-    def attempt(self, user_id: str, guess: str) -> PairResult:
+    def attempt(self, user_id: str, guess: str, name: str = "") -> PairResult:
         if user_id in self.paired:
             return PairResult.ALREADY
+        if not self.offered:
+            return PairResult.CLOSED
         if self.locked(user_id):
             return PairResult.LOCKED
         if self._failures.get(user_id) and self._window_full():
             return PairResult.BUSY  # counted against nobody, the code stays
         if hmac.compare_digest(_normal(guess), _normal(self.code)):
-            self.paired.add(user_id)
+            since = datetime.now(UTC).isoformat(timespec="seconds")
+            self.paired[user_id] = PairedUser(user_id, name or user_id, since)
             self._failures.pop(user_id, None)
             self._save()
             self._rotate()
@@ -134,6 +159,6 @@ class Pairing:
     def unpair(self, user_id: str) -> bool:
         if user_id not in self.paired:
             return False
-        self.paired.discard(user_id)
+        del self.paired[user_id]
         self._save()
         return True

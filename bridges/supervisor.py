@@ -8,12 +8,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from pathlib import Path
 from typing import Any
 
 from bridges.base import ChatBridge
 from tether_tui.commands import CommandRegistry
 from tether_tui.config import Config, DiscordSettings, SlackSettings, TelegramSettings
+from tether_tui.events import Notice
 from tether_tui.store import BridgeHealth, SessionStore
 
 log = logging.getLogger(__name__)
@@ -29,8 +31,12 @@ class BridgeSupervisor:
         *,
         start_session: Callable[[str], Awaitable[str]] | None = None,
         telegram_api_url: str | None = None,
+        config_path: Path | None = None,
     ) -> None:
+        """``config_path``: where a chat bound by pairing is written (none: kept until the
+        bridge stops)."""
         self.store = store
+        self.config_path = config_path
         self.commands = commands
         self.start_session = start_session
         self.telegram_api_url = telegram_api_url
@@ -45,8 +51,7 @@ class BridgeSupervisor:
 
     async def _apply(self, name: str, settings: BridgeSettings, minutes: int) -> None:
         wanted = settings.configured and settings.enabled
-        # what needs a new connection; the allowlist and the timer length apply in place
-        key = tuple(value for field, value in asdict(settings).items() if field not in ("allowed_user_ids", "enabled"))
+        key = self._key(settings)
         running = self.bridges.get(name)
         if running is not None and (not wanted or self._keys.get(name) != key):
             await self._stop(name)
@@ -54,8 +59,7 @@ class BridgeSupervisor:
         if not wanted:
             return
         if running is not None:
-            running.allowed_users.clear()
-            running.allowed_users.update(str(user) for user in settings.allowed_user_ids)  # the inbound side holds this set
+            running.set_allowed_users(settings.allowed_user_ids)
             running.timer_minutes = minutes
             return
         try:
@@ -67,12 +71,33 @@ class BridgeSupervisor:
         self._keys[name] = key
         self._starting[name] = asyncio.create_task(self._start(name, bridge))
 
+    @staticmethod
+    def _key(settings: BridgeSettings) -> tuple[object, ...]:
+        """What needs a new connection; the allowlist and the timer length apply in place."""
+        return tuple(value for field, value in asdict(settings).items() if field not in ("allowed_user_ids", "enabled"))
+
+    def _keeper(self, name: str, settings: BridgeSettings) -> Callable[[str], Awaitable[None]]:
+        """What a bridge bound to a chat by pairing calls: the chat goes into the config file,
+        and the reload that follows finds the bridge already as configured."""
+
+        async def keep(chat: str) -> None:
+            value: int | str = int(chat) if isinstance(getattr(settings, settings.chat_key), int) else chat
+            self._keys[name] = self._key(replace(settings, **{settings.chat_key: value}))
+            if self.config_path is None:
+                return
+            from tether_tui.configfile import set_values
+
+            await asyncio.to_thread(set_values, self.config_path, name, {settings.chat_key: value})
+            self.store.bus.publish(Notice(f"{name.capitalize()}: bound to chat {chat}, kept in {self.config_path}"))
+
+        return keep
+
     def _build(self, name: str, settings: BridgeSettings, minutes: int) -> ChatBridge:
         shared: dict[str, Any] = {
             "allowed_user_ids": settings.allowed_user_ids, "commands": self.commands.custom,
             "disabled_commands": set(self.commands.disabled), "auto_approve_duration": minutes * 60,
             "store": self.store, "start_session": self.start_session,
-            "require_pairing": settings.require_pairing,
+            "require_pairing": settings.require_pairing, "on_bound": self._keeper(name, settings),
         }
         if isinstance(settings, TelegramSettings):
             from bridges.telegram import TelegramBridge

@@ -83,8 +83,12 @@ async def test_a_decision_anywhere_updates_every_other_surface(fakes, tmp_path):
             await telegram.wait_for(lambda name=name: store.bridge_health.get(name, ("",))[0] == "connected", 20)
         store.add_session("s1", "claude · shop", directory="/work/shop")
         await pilot.pause()
-        # Discord's pairing code is shown in the dashboard's top bar, and only there
-        assert store.pairing_codes["discord"] in str(app.screen.query_one(StatusBar).render())
+        # everybody has an allowlist: no code is offered until the owner asks for one; then it
+        # is shown in the dashboard's top bar, and only there
+        assert not store.pairing_codes
+        code = supervisor.bridges["discord"].offer_pairing()
+        await pilot.pause()
+        assert code and code in str(app.screen.query_one(StatusBar).render())
 
         async def ask(command: str):
             request = store.approvals.submit("s1", "Bash", {"command": command})

@@ -47,7 +47,7 @@ def test_pairing_one_time_code_lockout_and_persistence(tmp_path):
     assert "u1" in pairing.paired and pairing.code != first and shown[-1] == pairing.code
     assert pairing.attempt("u2", first) is PairResult.WRONG  # used once: gone
     assert pairing.attempt("u1", "anything") is PairResult.ALREADY
-    assert json.loads(path.read_text()) == {"paired": ["u1"]}
+    assert list(json.loads(path.read_text())["paired"]) == ["u1"]
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
     # three wrong codes lock a user out, even from the right one, until the lockout ends
@@ -64,9 +64,15 @@ def test_pairing_one_time_code_lockout_and_persistence(tmp_path):
         pairing.attempt(f"guesser{index}", "9")
     assert pairing.code == code
 
-    assert Pairing(path, code="1234-5678").paired == {"u1", "u3"}
+    assert set(Pairing(path, code="1234-5678").paired) == {"u1", "u3"}
+    # a code is only taken while one is offered
+    closed = Pairing(path, code="1234-5678")
+    closed.offered = False
+    assert closed.attempt("u9", "1234-5678") is PairResult.CLOSED and closed.attempt("u1", "x") is PairResult.ALREADY
+    path.write_text('{"paired": ["u7"]}')  # the first format: ids alone
+    assert list(Pairing(path).paired) == ["u7"]
     path.write_text("{not json")
-    assert Pairing(path).paired == set()
+    assert Pairing(path).paired == {}
 
 
 def test_strangers_guessing_never_lock_out_or_invalidate_the_owner(tmp_path):

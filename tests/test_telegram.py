@@ -493,10 +493,14 @@ async def test_pairing_from_telegram_lets_the_owner_act_and_strangers_change_not
         assert request.pending and store.pairing_codes["telegram"] == code
         fake.push_text(f"/pair {code}", thread_id=None, user=ALICE)
         await fake.wait_for(lambda: any("Paired: you may act here now." in m.text for m in fake.bot_messages()))
-        assert store.pairing_codes["telegram"] != code  # used once
+        # used once; with somebody paired no code is offered, so guessing is over
+        assert "telegram" not in store.pairing_codes and bridge.pairing.code != code
+        fake.push_text(f"/pair {bridge.pairing.code}", thread_id=None, user=MALLORY)
+        await fake.wait_for(lambda: any("No pairing code is offered now" in m.text for m in fake.bot_messages()))
         fake.push_callback(message.message_id, allow, user=ALICE)
         await fake.wait_for(lambda: not request.pending)
         assert request.decision.allowed and request.decision.by == "alice"
-        assert json.loads((tmp_path / "tg" / "telegram-paired.json").read_text())["paired"] == [str(ALICE["id"])]
+        paired = json.loads((tmp_path / "tg" / "telegram-paired.json").read_text())["paired"]
+        assert list(paired) == [str(ALICE["id"])] and paired[str(ALICE["id"])]["name"] == "alice"
     finally:
         await bridge.stop()

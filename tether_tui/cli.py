@@ -159,7 +159,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
         launcher=launcher,
         commands=commands,
         gateway=Gateway(store),
-        bridges=BridgeSupervisor(store, commands, start_session=start_from_chat),
+        bridges=BridgeSupervisor(store, commands, start_session=start_from_chat, config_path=config_path),
         demo_sessions=demo,
         demo_speed=args.demo_speed,
         config_path=config_path,

@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, ClassVar, Literal, get_args, get_origin, get_type_hints
 
 from tether_tui.rules import ToolPattern
 
@@ -89,9 +89,12 @@ class TelegramSettings:
     require_pairing: bool = True
     """Chat users may pair with the one-time code the dashboard shows (``/pair <code>``)."""
 
+    chat_key: ClassVar[str] = "forum_group_id"
+
     @property
     def configured(self) -> bool:
-        return bool(self.token and self.forum_group_id)
+        """A token is enough: with no group yet, the first pairing in a forum group binds it."""
+        return bool(self.token)
 
 
 @dataclass(frozen=True)
@@ -104,9 +107,12 @@ class SlackSettings:
     require_pairing: bool = True
     """Chat users may pair with the one-time code the dashboard shows (``!pair <code>``)."""
 
+    chat_key: ClassVar[str] = "channel_id"
+
     @property
     def configured(self) -> bool:
-        return bool(self.bot_token and self.app_token and self.channel_id)
+        """Both tokens are enough: with no channel yet, the first pairing in a channel binds it."""
+        return bool(self.bot_token and self.app_token)
 
 
 @dataclass(frozen=True)
@@ -117,9 +123,12 @@ class DiscordSettings:
     allowed_user_ids: tuple[int, ...] = ()
     require_pairing: bool = True
 
+    chat_key: ClassVar[str] = "channel_id"
+
     @property
     def configured(self) -> bool:
-        return bool(self.bot_token and self.channel_id)
+        """A token is enough: with no channel yet, the first pairing in a channel binds it."""
+        return bool(self.bot_token)
 
 
 @dataclass(frozen=True)

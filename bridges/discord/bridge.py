@@ -36,12 +36,10 @@ class DiscordBridge(ChatBridge):
         **options: Unpack[BridgeOptions],
     ) -> None:
         require_library("discord", EXTRA_HINT)
-        channel = channel_id or from_env(None, "TETHER_TUI_DISCORD_CHANNEL_ID")
-        if not channel:
-            raise ValueError("DiscordBridge needs the control channel's id (channel_id or TETHER_TUI_DISCORD_CHANNEL_ID)")
-        self.channel_id = int(channel)
+        # no channel yet: the first !pair with the right code in a server channel makes it this bridge's
+        self.channel_id = int(channel_id or from_env(None, "TETHER_TUI_DISCORD_CHANNEL_ID") or 0)
         super().__init__(
-            scope=f"discord:{self.channel_id}", handlers=handlers, require_pairing=require_pairing,
+            scope=f"discord:{self.channel_id or ''}", handlers=handlers, require_pairing=require_pairing,
             pairing_code=pairing_code, **options,
         )
         self.bot_token = bot_token

@@ -29,6 +29,15 @@ CUSTOM_ID_PREFIX = "tether:"
 LABEL_LIMIT = 80
 READY_TIMEOUT = 60.0
 ARCHIVE_AFTER_MINUTES = 10080  # a week: a session's thread stays in the list while it matters
+NEEDED_PERMISSIONS = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("read_message_history", "Read Message History"),
+    ("create_public_threads", "Create Public Threads"),
+    ("send_messages_in_threads", "Send Messages in Threads"),
+    ("attach_files", "Attach Files"),
+)
+"""What the bot needs in the control channel, as the channel settings name it."""
 
 
 class TetherClient(discord.Client):
@@ -224,6 +233,20 @@ class DiscordPlatform:
         with self._translated_errors():
             await self._target(thread_id).typing()
 
+    # ----------------------------------------------------------------- the chat
+    def bind(self, chat: str) -> None:
+        self.channel_id = int(chat)
+
+    async def chat_problems(self, chat: str) -> list[str]:
+        channel = self.client.get_channel(int(chat))
+        if not isinstance(channel, discord.TextChannel):
+            return ["This is not a text channel: write the pairing message in the text channel where the sessions should go."]
+        allowed = channel.permissions_for(channel.guild.me)
+        missing = [label for attribute, label in NEEDED_PERMISSIONS if not getattr(allowed, attribute)]
+        if missing:
+            return [f"The bot lacks {', '.join(missing)} in #{channel.name}: allow it in the channel's settings, Permissions."]
+        return []
+
     # ----------------------------------------------------------------- updates
     def _where(self, channel_id: int | None) -> tuple[Inbound, str | None] | None:
         """(inbound, thread id or None for the control channel), or None for anywhere else."""
@@ -252,10 +275,32 @@ class DiscordPlatform:
         with contextlib.suppress(discord.HTTPException):
             await interaction.response.send_message(answer[:1900], ephemeral=True)
 
+    async def _pair_unbound(self, message: discord.Message, command: tuple[str, str] | None) -> None:
+        """With no channel configured, a pairing message from any channel the bot sees may make
+        that channel the bridge's own; everything else waits for that."""
+        inbound = self._inbound()
+        if inbound is None or command is None:
+            return
+        if command[0] != "pair":
+            inbound.foreign_chat(str(message.channel.id), f"!{command[0]} (no channel is configured yet: only !pair is heard)")
+            return
+        if message.guild is None:
+            answer = "Write !pair with the code in the server channel where the sessions should go."
+        else:
+            answer = await inbound.pair(self._user(message.author), command[1], binding=str(message.channel.id))
+        try:
+            with self._translated_errors():
+                await message.channel.send(answer[:1900])
+        except Exception as exc:
+            log.warning("Discord: could not answer the pairing message in %s: %s", message.channel.id, exc)
+
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or message.webhook_id is not None:
             return
         command = parse_text_command(message.content)
+        if not self.channel_id:
+            await self._pair_unbound(message, command)
+            return
         where = self._where(message.channel.id)
         if where is None:
             inbound = self._inbound()

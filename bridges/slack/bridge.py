@@ -25,7 +25,7 @@ class SlackBridge(ChatBridge):
     def __init__(
         self,
         bot_token: str,
-        channel_id: str,
+        channel_id: str = "",
         *,
         app_token: str,
         handlers: Handlers | None = None,

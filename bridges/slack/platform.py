@@ -76,12 +76,14 @@ class SlackPlatform:
         self.app_token = app_token
         self.handler = AsyncSocketModeHandler(self.app, app_token)
         self.bot_user_id: str | None = None
+        self.bot_name: str | None = None
 
     # ----------------------------------------------------------------- lifecycle
     async def connect(self) -> None:
         with self._translated_errors():  # a refused token raises: retrying will not help
             auth = await self.client.auth_test()
         self.bot_user_id = auth.get("user_id")
+        self.bot_name = auth.get("user")
         # the Socket Mode client retries a refused app token forever: check it here first
         with self._translated_errors():
             await self.client.apps_connections_open(app_token=self.app_token)
@@ -180,6 +182,21 @@ class SlackPlatform:
     async def typing(self, thread_id: str) -> None:
         """Slack shows no typing indicator for bots in channels."""
 
+    # ----------------------------------------------------------------- the chat
+    def bind(self, chat: str) -> None:
+        self.channel_id = chat
+
+    async def chat_problems(self, chat: str) -> list[str]:
+        if not chat.startswith(("C", "G")):
+            return ["This is not a channel: write the pairing message in the channel where the sessions should go."]
+        try:
+            info = (await self._call("conversations.info", channel=chat)).get("channel") or {}
+        except (SlackApiError, Unreachable, RetryLater) as exc:
+            return [f"Slack did not describe this channel ({exc}): check the app's channels:read / groups:read scope."]
+        if not info.get("is_member"):
+            return [f"The app is not in this channel: write /invite @{self.bot_name or 'the app'} here."]
+        return []
+
     async def ephemeral(self, user_id: str, text: str, thread_id: str | None) -> None:
         """A note only ``user_id`` sees (Slack's answer to a button press)."""
         params: dict[str, Any] = {"channel": self.channel_id, "user": user_id, "text": text}
@@ -225,9 +242,33 @@ class SlackPlatform:
         thread = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
         await self.ephemeral(user_id, self.markup.escape(answer), thread)
 
+    async def _pair_unbound(self, channel: str, user_id: str, text: str) -> str | None:
+        """With no channel configured, a pairing message from any channel the app is in may
+        make that channel the bridge's own; the answer, or None for anything else."""
+        inbound = self._inbound()
+        command = parse_text_command(text)
+        if inbound is None:
+            return None
+        if command is None or command[0] != "pair":
+            inbound.foreign_chat(channel, "a message (no channel is configured yet: only pair is heard)")
+            return None
+        return await inbound.pair(await self._user(user_id), command[1], binding=channel)
+
     async def _on_message(self, event: dict[str, Any]) -> None:
         if event.get("subtype") not in (None, "thread_broadcast") or event.get("bot_id") or not event.get("user"):
             return  # edits, joins, files, bots (ourselves included)
+        if not self.channel_id:
+            channel = str(event.get("channel") or "")
+            answer = await self._pair_unbound(channel, str(event["user"]), str(event.get("text") or ""))
+            if answer is not None:
+                params: dict[str, Any] = {"channel": channel, "text": self.markup.escape(answer)}
+                if event.get("thread_ts"):
+                    params["thread_ts"] = event["thread_ts"]
+                try:
+                    await self._call("chat.postMessage", **params)
+                except Exception as exc:
+                    log.warning("Slack: could not answer the pairing message in %s: %s", channel, exc)
+            return
         inbound = self._here(event.get("channel"), "a message")
         if inbound is None:
             return
@@ -244,6 +285,11 @@ class SlackPlatform:
 
     async def _on_slash_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
         await ack()
+        if not self.channel_id:
+            text = f"!{str(command.get('text') or '').strip()}"
+            answer = await self._pair_unbound(str(command.get("channel_id")), str(command.get("user_id")), text)
+            await respond(self.markup.escape(answer or f"No channel is set up yet: write {self.slash_command} pair <code> in it."))
+            return
         inbound = self._here(command.get("channel_id"), "a slash command")
         if inbound is None:
             await respond(f"Use {self.slash_command} in the agents' channel.")

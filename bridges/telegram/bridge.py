@@ -17,13 +17,14 @@ EXTRA_HINT = "TelegramBridge needs python-telegram-bot: pip install 'tether-tui[
 
 class TelegramBridge(ChatBridge):
     platform_name = "telegram"
+    chat_attribute = "forum_group_id"
     # Telegram allows about 20 messages a minute to a group and 1 a second to a chat; edits count.
     budget = Budget(per_minute=20, min_interval=1.1, reserve=4, window=61.0)
 
     def __init__(
         self,
         token: str,
-        forum_group_id: int,
+        forum_group_id: int = 0,
         handlers: Handlers | None = None,
         *,
         base_url: str | None = None,
@@ -33,7 +34,8 @@ class TelegramBridge(ChatBridge):
     ) -> None:
         require_library("telegram", EXTRA_HINT)
         require_library("chatgpt_md_converter", EXTRA_HINT)
-        super().__init__(scope=f"telegram:{forum_group_id}", handlers=handlers, **options)
+        # no group yet: the first /pair with the right code in a forum group makes it this bridge's
+        super().__init__(scope=f"telegram:{forum_group_id or ''}", handlers=handlers, **options)
         self.token = token
         self.forum_group_id = int(forum_group_id)
         # a self-hosted Bot API server (or a test double) can stand in for api.telegram.org

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -169,6 +169,30 @@ class TelegramPlatform:
     async def typing(self, thread_id: str) -> None:
         await self._actions.send_chat_action(self.chat_id, ChatAction.TYPING, message_thread_id=int(thread_id))
 
+    # ----------------------------------------------------------------- the chat
+    def bind(self, chat: str) -> None:
+        self.chat_id = int(chat)
+
+    async def chat_problems(self, chat: str) -> list[str]:
+        """The group must be a forum (a topic per session) and the bot an admin that may
+        manage topics; each problem names the switch to flip."""
+        try:
+            info = await self._call(self.app.bot.get_chat(int(chat)))
+            member = await self._call(self.app.bot.get_chat_member(int(chat), self.app.bot.id))
+        except (TelegramError, Unreachable, RetryLater) as exc:
+            return [f"Telegram did not say what this group allows ({exc}); write the pairing message again."]
+        problems = []
+        if info.type != ChatType.SUPERGROUP or not info.is_forum:
+            problems.append("This group has no topics: in the group's settings (Edit), switch Topics on.")
+        if member.status != ChatMemberStatus.ADMINISTRATOR:
+            problems.append(
+                "The bot is not an admin here: in the group's settings open Administrators, Add Admin, "
+                "choose the bot and keep Manage Topics on."
+            )
+        elif not getattr(member, "can_manage_topics", False):
+            problems.append("The bot may not manage topics: in Administrators, open the bot and switch Manage Topics on.")
+        return problems
+
     # ----------------------------------------------------------------- updates
     def _checked(self, update: Update, what: str) -> tuple[Inbound, ChatUser, str | None] | None:
         inbound = self._inbound()
@@ -196,6 +220,27 @@ class TelegramPlatform:
         answer = await inbound.button(user, query.data or "")
         await query.answer(answer[:190])
 
+    async def _pair_unbound(self, update: Update) -> None:
+        """With no group configured, a pairing message from any group the bot is in may make
+        that group the bridge's own; everything else waits for that."""
+        inbound, chat, user, message = self._inbound(), update.effective_chat, update.effective_user, update.effective_message
+        if inbound is None or chat is None or user is None or message is None or not message.text:
+            return
+        command = parse_text_command(message.text)
+        if command is None or command[0] != "pair":
+            inbound.foreign_chat(str(chat.id), "a command (no group is configured yet: only /pair is heard)")
+            return
+        if chat.type == ChatType.PRIVATE:
+            answer = "Write /pair with the code in the forum group where the sessions should go (with the bot in it)."
+        else:
+            name = user.username or user.full_name or str(user.id)
+            answer = await inbound.pair(ChatUser(str(user.id), name), command[1], binding=str(chat.id))
+        thread = message.message_thread_id if message.is_topic_message else None
+        try:
+            await self._call(self.app.bot.send_message(chat.id, answer, message_thread_id=thread))
+        except (TelegramError, Unreachable, RetryLater) as exc:
+            log.warning("Telegram: could not answer the pairing message in %s: %s", chat.id, exc)
+
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         checked = self._checked(update, "a message")
         message = update.effective_message
@@ -208,6 +253,9 @@ class TelegramPlatform:
         await inbound.text(user, thread, message.text, str(reply_to.message_id) if reply_to else None)
 
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not self.chat_id:
+            await self._pair_unbound(update)
+            return
         checked = self._checked(update, "a command")
         message = update.effective_message
         if checked is None or message is None or not message.text:

@@ -78,6 +78,11 @@ class FakeDiscord(FakeServer):
         self._seq = 0
         self._channel_windows = Windows(5, 5.0)
         self.send_times: list[tuple[float, str]] = []
+        self.app_flags = 1 << 19
+        """The application's flags: GATEWAY_MESSAGE_CONTENT_LIMITED is what the portal's Message
+        Content Intent switch gives a bot in fewer than 100 servers."""
+        self.denied_in_channel = 0
+        """Permission bits the channel's overwrites take from the bot."""
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/gateway/", self._gateway)
@@ -150,8 +155,9 @@ class FakeDiscord(FakeServer):
         return {"user": user, "roles": [], "joined_at": STAMP, "deaf": False, "mute": False, "flags": 0}
 
     def _channel(self) -> dict[str, Any]:
+        overwrites = [{"id": BOT["id"], "type": 1, "allow": "0", "deny": str(self.denied_in_channel)}] if self.denied_in_channel else []
         return {"id": str(CHANNEL), "type": 0, "guild_id": str(GUILD), "name": "agents", "position": 0,
-                "permission_overwrites": [], "parent_id": None, "topic": None, "nsfw": False,
+                "permission_overwrites": overwrites, "parent_id": None, "topic": None, "nsfw": False,
                 "last_message_id": None, "rate_limit_per_user": 0, "flags": 0}
 
     def _guild(self) -> dict[str, Any]:
@@ -247,7 +253,7 @@ class FakeDiscord(FakeServer):
         if route == "GET /oauth2/applications/@me":
             return self._json({"id": BOT["id"], "name": "Tether", "icon": None, "description": "", "rpc_origins": [],
                                "bot_public": False, "bot_require_code_grant": False, "owner": ALICE, "summary": "",
-                               "verify_key": "00", "flags": 0, "team": None})
+                               "verify_key": "00", "flags": self.app_flags, "team": None})
         if parts[0] == "channels" and len(parts) == 2 and request.method == "GET":
             channel = self.threads.get(parts[1]) or (self._channel() if parts[1] == str(CHANNEL) else None)
             return self._json(channel) if channel else self._error(404, "Unknown Channel", 10003)

@@ -89,6 +89,10 @@ class FakeSlack(FakeServer):
         self._post_windows = Windows(4, 4.0)  # ~1 a second per channel, bursts of a few
         self._update_windows = Windows(50, 60.0)
         self.send_times: list[tuple[float, str]] = []
+        self.scopes = ["chat:write", "channels:history", "groups:history", "users:read", "files:write", "commands"]
+        """The bot token's scopes (auth.test names them in the X-OAuth-Scopes header)."""
+        self.member_of = {channel}
+        """Channels the bot was invited to."""
 
     def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._handle)
@@ -287,8 +291,20 @@ class FakeSlack(FakeServer):
         return None
 
     async def _m_auth_test(self, params: dict[str, Any]) -> web.Response:
-        return self._ok(url="https://agents.slack.com/", team="Agents", user="tether", team_id="T0TEAM",
-                        user_id="U0BOT", bot_id="B0BOT", is_enterprise_install=False)
+        self.changed()
+        return web.json_response(
+            {"ok": True, "url": "https://agents.slack.com/", "team": "Agents", "user": "tether", "team_id": "T0TEAM",
+             "user_id": "U0BOT", "bot_id": "B0BOT", "is_enterprise_install": False},
+            headers={"X-OAuth-Scopes": ",".join(self.scopes)},
+        )
+
+    async def _m_conversations_info(self, params: dict[str, Any]) -> web.Response:
+        channel = str(params.get("channel", ""))
+        if not channel.startswith(("C", "G")):
+            return self._error("channel_not_found")
+        return self._ok(channel={"id": channel, "name": "agents" if channel == self.channel else channel.lower(),
+                                 "is_channel": channel.startswith("C"), "is_private": channel.startswith("G"),
+                                 "is_member": channel in self.member_of})
 
     async def _m_apps_connections_open(self, params: dict[str, Any]) -> web.Response:
         return self._ok(url=f"ws://127.0.0.1:{self.port}/link/")

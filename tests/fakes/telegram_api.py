@@ -77,6 +77,16 @@ class Message:
 
 
 @dataclass
+class Group:
+    """A group the bot is in, as getChat and getChatMember describe it."""
+
+    title: str = "agents"
+    forum: bool = True
+    bot_admin: bool = True
+    manage_topics: bool = True
+
+
+@dataclass
 class Limits:
     per_chat_per_second: float = 1.0
     per_chat_burst: int = 3
@@ -93,11 +103,14 @@ class FakeTelegram(FakeServer):
     messages: dict[int, Message] = field(default_factory=dict)
     topics: dict[int, str] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    groups: dict[int, Group] = field(default_factory=dict)
+    """Groups besides ``group_id`` (which is a forum with the bot an admin that manages topics)."""
 
     name = "fake Telegram"
 
     def __post_init__(self) -> None:
         FakeServer.__init__(self)
+        self.groups.setdefault(self.group_id, Group())
         self._updates: deque[dict[str, Any]] = deque()
         self._update_id = 0
         self._message_id = 0
@@ -138,7 +151,7 @@ class FakeTelegram(FakeServer):
         message: dict[str, Any] = {
             "message_id": self._message_id,
             "date": int(time.time()),
-            "chat": {"id": chat, "type": "supergroup" if chat < 0 else "private", "is_forum": chat < 0, "title": "agents"},
+            "chat": self._chat_json(chat),
             "from": user or self.user(),
             "text": text,
         }
@@ -287,7 +300,7 @@ class FakeTelegram(FakeServer):
         data: dict[str, Any] = {
             "message_id": message.message_id,
             "date": int(time.time()),
-            "chat": {"id": message.chat_id, "type": "supergroup" if message.chat_id < 0 else "private", "is_forum": message.chat_id < 0},
+            "chat": self._chat_json(message.chat_id),
             "text": message.text,
         }
         if message.from_bot:
@@ -299,7 +312,40 @@ class FakeTelegram(FakeServer):
             data["reply_markup"] = message.reply_markup
         return data
 
+    def _chat_json(self, chat_id: int) -> dict[str, Any]:
+        group = self.groups.get(chat_id) or (Group() if chat_id < 0 else None)
+        if group is None:
+            return {"id": chat_id, "type": "private", "first_name": "Alice"}
+        return {"id": chat_id, "type": "supergroup", "title": group.title, "is_forum": group.forum}
+
     # ----------------------------------------------------------------- methods
+    async def _m_getChat(self, params: dict[str, Any]) -> web.Response:
+        chat_id = int(params.get("chat_id", 0))
+        if chat_id < 0 and chat_id not in self.groups:
+            return self._error(400, "Bad Request: chat not found")
+        return self._ok({**self._chat_json(chat_id), "accent_color_id": 0, "max_reaction_count": 11,
+                         "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                                 "unique_gifts": False, "premium_subscription": False}})
+
+    async def _m_getChatMember(self, params: dict[str, Any]) -> web.Response:
+        chat_id, user_id = int(params.get("chat_id", 0)), int(params.get("user_id", 0))
+        group = self.groups.get(chat_id)
+        if group is None:
+            return self._error(400, "Bad Request: chat not found")
+        if user_id == self.bot_id:
+            user = {"id": self.bot_id, "is_bot": True, "first_name": "Tether", "username": "tether_bot"}
+        else:
+            user = self.user(user_id, f"user{user_id}")
+        if user_id != self.bot_id or not group.bot_admin:
+            return self._ok({"status": "member", "user": user})
+        rights = dict.fromkeys((
+            "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+            "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
+            "can_edit_stories", "can_delete_stories", "can_pin_messages",
+        ), False)
+        rights.update(can_manage_chat=True, can_delete_messages=True, can_invite_users=True)
+        return self._ok({"status": "administrator", "user": user, **rights, "can_manage_topics": group.manage_topics})
+
     async def _m_getMe(self, params: dict[str, Any]) -> web.Response:
         return self._ok({"id": self.bot_id, "is_bot": True, "first_name": "Tether", "username": "tether_bot",
                          "can_join_groups": True, "can_read_all_group_messages": True, "supports_inline_queries": False})
