@@ -179,7 +179,8 @@ class TelegramPlatform:
         try:
             info = await self._call(self.app.bot.get_chat(int(chat)))
             member = await self._call(self.app.bot.get_chat_member(int(chat), self.app.bot.id))
-        except (TelegramError, Unreachable, RetryLater) as exc:
+        except Exception as exc:  # an answer the library cannot read is no reason to bind
+            log.warning("Telegram: could not check chat %s: %r", chat, exc)
             return [f"Telegram did not say what this group allows ({exc}); write the pairing message again."]
         problems = []
         if info.type != ChatType.SUPERGROUP or not info.is_forum:

@@ -325,7 +325,8 @@ class FakeTelegram(FakeServer):
             return self._error(400, "Bad Request: chat not found")
         return self._ok({**self._chat_json(chat_id), "accent_color_id": 0, "max_reaction_count": 11,
                          "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
-                                                 "unique_gifts": False, "premium_subscription": False}})
+                                                 "unique_gifts": False, "premium_subscription": False,
+                                                 "gifts_from_channels": False}})
 
     async def _m_getChatMember(self, params: dict[str, Any]) -> web.Response:
         chat_id, user_id = int(params.get("chat_id", 0)), int(params.get("user_id", 0))
