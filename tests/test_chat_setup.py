@@ -176,3 +176,57 @@ async def test_slash_pair_on_a_bound_slack_channel(slack, tmp_path):
         assert bridge.unpair(slack_api.ALICE["id"]) and bridge.paired_users() == []
     finally:
         await bridge.stop()
+
+
+async def test_dashboard_lists_chat_users_pairs_on_demand_and_revokes(telegram, tmp_path):
+    from textual.widgets import DataTable
+
+    from tether_tui.app.app import TetherApp
+    from tether_tui.app.screens.chat_users import ChatUsersScreen
+    from tether_tui.app.screens.dialogs import MessageDialog
+    from tether_tui.app.widgets.status_bar import StatusBar
+    from tether_tui.config import Config, TelegramSettings
+
+    config = Config(telegram=TelegramSettings(token=telegram.token, forum_group_id=GROUP, allowed_user_ids=(4242_0,)))
+    store = SessionStore(config=config, audit=AuditLog(tmp_path / "audit.jsonl"))
+    commands = CommandRegistry(store)
+    supervisor = BridgeSupervisor(store, commands, telegram_api_url=telegram.base_url)
+    app = TetherApp(store, commands=commands, bridges=supervisor, user="dev")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await connected(store, "telegram", telegram)
+        assert "telegram" not in store.pairing_codes  # somebody is allowed: no code offered
+        app.action_pair_chat_user()
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, MessageDialog)
+        code = store.pairing_codes["telegram"]
+        assert f"/pair {code}" in dialog.text and code in str(app.screen_stack[-2].query_one(StatusBar).render())
+        await pilot.press("escape")
+
+        telegram.push_text(f"/pair {code}", thread_id=None, user=ALICE)
+        await telegram.wait_for(lambda: said_in(telegram, GROUP, "Paired: you may act here now."))
+        await pilot.pause()
+        assert "telegram" not in store.pairing_codes  # the offer ended with the pairing
+
+        app.action_chat_users()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ChatUsersScreen)
+        assert [(row.name, row.source) for row in screen.shown] == [("42420", "config"), ("alice", "paired")]
+        await pilot.press("r")  # the cursor is on the allowlisted user: the config decides there
+        await pilot.pause()
+        assert len(screen.shown) == 2
+        await pilot.press("down", "r")
+        await pilot.pause()
+        assert [row.source for row in screen.shown] == ["config"]
+        assert screen.query_one(DataTable).row_count == 1
+        assert supervisor.bridges["telegram"].paired_users() == []
+
+        # alice's press is ignored now
+        store.add_session("s1", "agent")
+        request = store.approvals.submit("s1", "Bash", {"command": "make"})
+        message = await telegram.wait_for(lambda: next((m for m in telegram.bot_messages() if m.reply_markup and "make" in m.text), None))
+        query = telegram.push_callback(message.message_id, message.reply_markup["inline_keyboard"][0][0]["callback_data"], user=ALICE)
+        await telegram.wait_for(lambda: telegram.answers(query))
+        assert request.pending and "not allowed" in telegram.answers(query)[0]["text"]
+        await supervisor.stop_all()

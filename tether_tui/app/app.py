@@ -15,8 +15,10 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from bridges.base import ChatBridge
 from bridges.supervisor import BridgeSupervisor
 from runners.launcher import SessionLauncher
+from tether_tui.app.screens.chat_users import ChatUserRow, ChatUsersScreen
 from tether_tui.app.screens.details import DetailsScreen
 from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, ReasonDialog
 from tether_tui.app.screens.new_session import AgentChoice, NewSessionDialog, NewSessionRequest, demo_choices
@@ -489,8 +491,50 @@ class TetherApp(App[None]):
     # ----------------------------------------------------------------- commands
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Pair a chat user", "Show a one-time code to write in chat: /pair on Telegram, !pair on Slack and Discord",
+            self.action_pair_chat_user,
+        )
+        yield SystemCommand("Chat users", "Who may act from chat; revoke a paired user", self.action_chat_users)
         for name, description in self.commands.descriptions().items():
             yield SystemCommand(f"/{name}", description, partial(self._palette_command, name))
+
+    # ----------------------------------------------------------------- chat users
+    def _running_bridges(self) -> dict[str, ChatBridge]:
+        return dict(self.bridges.bridges) if self.bridges is not None else {}
+
+    def action_pair_chat_user(self) -> None:
+        """Offer a pairing code on every running bridge (even where somebody may act already)."""
+        lines = []
+        for name, bridge in self._running_bridges().items():
+            code = bridge.offer_pairing()
+            if code is None:
+                lines.append(f"{name.capitalize()}: pairing is off (require_pairing = false)")
+                continue
+            prefix = "/" if name == "telegram" else "!"
+            where = "the group" if name == "telegram" else "the channel"
+            if not bridge.bound:
+                where = "the group (a forum, with the bot as admin)" if name == "telegram" else "the channel where the sessions should go"
+            lines.append(f"{name.capitalize()}: write  {prefix}pair {code}  in {where}")
+        if not lines:
+            self.tell("No chat bridge is running: tether-tui setup telegram (or slack, discord) sets one up", severity="warning")
+            return
+        lines.append("\nThe code works once and is shown only here; the top bar shows it until someone pairs.")
+        self.push_screen(MessageDialog("Pair a chat user", "\n".join(lines)))
+
+    def chat_user_rows(self) -> list[ChatUserRow]:
+        rows = []
+        for name, bridge in self._running_bridges().items():
+            rows.extend(ChatUserRow(name, user_id, user_id, "config") for user_id in sorted(bridge.allowed_users))
+            rows.extend(ChatUserRow(name, user.id, user.name, "paired", user.since) for user in bridge.paired_users())
+        return rows
+
+    def revoke_chat_user(self, platform: str, user_id: str) -> bool:
+        bridge = self._running_bridges().get(platform)
+        return bridge is not None and bridge.unpair(user_id)
+
+    def action_chat_users(self) -> None:
+        self.push_screen(ChatUsersScreen(self.chat_user_rows, self.revoke_chat_user, self.action_pair_chat_user))
 
     def _palette_command(self, name: str) -> None:
         screen = self._main_screen()
