@@ -146,7 +146,7 @@ class ChatBridge:
                 await asyncio.sleep(wait)
                 delay = min(60.0, delay * 2)
             except BaseException as exc:  # a refused token, or a stop while connecting
-                self.store.set_bridge_health(self.platform_name, BridgeHealth.FAILING, f"{type(exc).__name__}: {exc}")
+                self.store.set_bridge_health(self.platform_name, BridgeHealth.FAILING, self.masked(f"{type(exc).__name__}: {exc}"))
                 with contextlib.suppress(Exception):
                     await platform.disconnect()
                 raise
@@ -169,6 +169,14 @@ class ChatBridge:
             self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED, self._unbound_hint())
         if self.standalone:
             self._tasks.append(asyncio.create_task(self.store.approvals.run(), name=f"{self.platform_name} timers"))
+
+    def masked(self, text: str) -> str:
+        """``text`` with this bridge's tokens taken out (a library's error may quote one)."""
+        for name in ("token", "bot_token", "app_token"):
+            secret = getattr(self, name, None)
+            if isinstance(secret, str) and len(secret) >= 8:
+                text = text.replace(secret, "<token>")
+        return text
 
     # ----------------------------------------------------------------- who may act, pairing
     def _unbound_hint(self) -> str:

@@ -118,7 +118,7 @@ class BridgeSupervisor:
             raise
         except Exception as exc:
             log.exception("%s bridge could not start", name)
-            self.store.set_bridge_health(name, BridgeHealth.FAILING, str(exc))
+            self.store.set_bridge_health(name, BridgeHealth.FAILING, bridge.masked(str(exc)))
 
     async def _stop(self, name: str) -> None:
         task = self._starting.pop(name, None)

@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="when the dashboard is not running: leave the decision to the agent (defer) or deny",
     )
 
+    doctor = sub.add_parser("doctor", help="check the config, the chat bots, the hooks and the agents; say how to fix")
+    doctor.add_argument("--config", type=Path, dest="config_file", help="config file to check")
+    doctor.add_argument("--project", type=Path, metavar="DIR", help="also check this project's hook settings")
+
+    setup = sub.add_parser("setup", help="set up a chat bridge step by step: token, chat, pairing")
+    setup.add_argument("platform", choices=["telegram", "slack", "discord"])
+    setup.add_argument("--config", type=Path, dest="config_file", help="config file to write")
+
     config = sub.add_parser("config", help="show, create or check the config file")
     config.add_argument("action", choices=["path", "init", "check"])
     config.add_argument("--config", type=Path, dest="config_file", help="config file to act on")
@@ -181,6 +189,20 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "config":
         return config_command(args)
+    if args.command == "doctor":
+        from tether_tui.doctor import run as doctor
+
+        return doctor(_config_path(args), sys.stdout, project=args.project)
+    if args.command == "setup":
+        import asyncio
+
+        from tether_tui.chat_setup import setup
+
+        try:
+            return asyncio.run(setup(args.platform, _config_path(args)))
+        except KeyboardInterrupt:
+            print("\nNothing written.")
+            return 1
     if args.command == "install-hooks":
         from tether_tui.install_hooks import main as install_main
 

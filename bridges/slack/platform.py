@@ -37,6 +37,23 @@ ACTION_PREFIX = "tether-"
 CONNECT_TIMEOUT = 30.0
 
 
+REQUIRED_SCOPES = (("chat:write",), ("channels:history", "groups:history"), ("users:read",), ("files:write",))
+"""The bot token's scopes: each tuple needs one of its members (public or private channels)."""
+
+
+async def channel_problems(client: AsyncWebClient, chat: str, bot_name: str | None) -> list[str]:
+    """The channel must be a channel with the app in it; each problem with its fix."""
+    if not chat.startswith(("C", "G")):
+        return ["This is not a channel: write the pairing message in the channel where the sessions should go."]
+    try:
+        info = (await client.conversations_info(channel=chat)).get("channel") or {}
+    except Exception as exc:
+        return [f"Slack did not describe channel {chat} ({exc}): check the channel id and the app's channels:read scope."]
+    if not info.get("is_member"):
+        return [f"The app is not in channel {chat}: write /invite @{bot_name or 'the app'} in it."]
+    return []
+
+
 class SlackPlatform:
     name = "slack"
     via = Via.SLACK
@@ -187,15 +204,7 @@ class SlackPlatform:
         self.channel_id = chat
 
     async def chat_problems(self, chat: str) -> list[str]:
-        if not chat.startswith(("C", "G")):
-            return ["This is not a channel: write the pairing message in the channel where the sessions should go."]
-        try:
-            info = (await self._call("conversations.info", channel=chat)).get("channel") or {}
-        except (SlackApiError, Unreachable, RetryLater) as exc:
-            return [f"Slack did not describe this channel ({exc}): check the app's channels:read / groups:read scope."]
-        if not info.get("is_member"):
-            return [f"The app is not in this channel: write /invite @{self.bot_name or 'the app'} here."]
-        return []
+        return await channel_problems(self.client, chat, self.bot_name)
 
     async def ephemeral(self, user_id: str, text: str, thread_id: str | None) -> None:
         """A note only ``user_id`` sees (Slack's answer to a button press)."""

@@ -37,6 +37,28 @@ def _seconds(value: float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+async def group_problems(bot: Bot, chat: int) -> list[str]:
+    """The group must be a forum (a topic per session) and the bot an admin that may manage
+    topics; each problem names the switch to flip."""
+    try:
+        info = await bot.get_chat(chat)
+        member = await bot.get_chat_member(chat, bot.id)
+    except Exception as exc:  # an answer the library cannot read is no reason to bind
+        log.warning("Telegram: could not check chat %s: %r", chat, exc)
+        return [f"Telegram did not say what this group allows ({exc}); is the bot in the group?"]
+    problems = []
+    if info.type != ChatType.SUPERGROUP or not info.is_forum:
+        problems.append("This group has no topics: in the group's settings (Edit), switch Topics on.")
+    if member.status != ChatMemberStatus.ADMINISTRATOR:
+        problems.append(
+            "The bot is not an admin here: in the group's settings open Administrators, Add Admin, "
+            "choose the bot and keep Manage Topics on."
+        )
+    elif not getattr(member, "can_manage_topics", False):
+        problems.append("The bot may not manage topics: in Administrators, open the bot and switch Manage Topics on.")
+    return problems
+
+
 class TelegramPlatform:
     name = "telegram"
     via = Via.TELEGRAM
@@ -174,25 +196,7 @@ class TelegramPlatform:
         self.chat_id = int(chat)
 
     async def chat_problems(self, chat: str) -> list[str]:
-        """The group must be a forum (a topic per session) and the bot an admin that may
-        manage topics; each problem names the switch to flip."""
-        try:
-            info = await self._call(self.app.bot.get_chat(int(chat)))
-            member = await self._call(self.app.bot.get_chat_member(int(chat), self.app.bot.id))
-        except Exception as exc:  # an answer the library cannot read is no reason to bind
-            log.warning("Telegram: could not check chat %s: %r", chat, exc)
-            return [f"Telegram did not say what this group allows ({exc}); write the pairing message again."]
-        problems = []
-        if info.type != ChatType.SUPERGROUP or not info.is_forum:
-            problems.append("This group has no topics: in the group's settings (Edit), switch Topics on.")
-        if member.status != ChatMemberStatus.ADMINISTRATOR:
-            problems.append(
-                "The bot is not an admin here: in the group's settings open Administrators, Add Admin, "
-                "choose the bot and keep Manage Topics on."
-            )
-        elif not getattr(member, "can_manage_topics", False):
-            problems.append("The bot may not manage topics: in Administrators, open the bot and switch Manage Topics on.")
-        return problems
+        return await group_problems(self.app.bot, int(chat))
 
     # ----------------------------------------------------------------- updates
     def _checked(self, update: Update, what: str) -> tuple[Inbound, ChatUser, str | None] | None:

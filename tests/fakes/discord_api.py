@@ -190,7 +190,7 @@ class FakeDiscord(FakeServer):
                 await self.dispatch("READY", {
                     "v": 10, "user": BOT, "guilds": [{"id": str(GUILD), "unavailable": True}],
                     "session_id": f"session-{self.identifies}", "resume_gateway_url": self.gateway_url,
-                    "application": {"id": BOT["id"], "flags": 0}, "private_channels": [], "relationships": [],
+                    "application": {"id": BOT["id"], "flags": self.app_flags}, "private_channels": [], "relationships": [],
                 })
                 await self.dispatch("GUILD_CREATE", self._guild())
             elif op == 6:
