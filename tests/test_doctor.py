@@ -158,3 +158,18 @@ async def test_setup_telegram_checks_the_token_and_binds_the_group_where_pair_is
     assert oct(config_path.stat().st_mode & 0o777) == "0o600"
     assert any("✓ Paired alice" in line for line in said)
     assert not any(telegram.token in line for line in said)
+
+
+async def test_setup_slack_checks_both_tokens_and_binds_the_channel(fakes, tmp_path):
+    _telegram, slack, _discord = fakes
+    config_path = tmp_path / "config.toml"
+    answers = iter([slack.bot_token, slack.app_token])
+    said: list[str] = []
+    task = asyncio.create_task(setup("slack", config_path, ask=lambda _p, _h: next(answers), say=said.append, wait=30))
+    line = await slack.wait_for(lambda: next((line for line in said if "Now write" in line), None), 20)
+    assert "✓ Slack app token: Socket Mode answers" in said and "✓ Slack scopes: chat:write, history, users:read, files:write" in said
+    await slack.push_message(f"!pair {line.split('pair ')[1].split()[0]}", user=slack_api.ALICE)
+    assert await asyncio.wait_for(task, 20) == 0
+    text = config_path.read_text()
+    assert 'channel_id = "C0AGENTS"' in text and f'app_token = "{slack.app_token}"' in text
+

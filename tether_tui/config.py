@@ -481,10 +481,11 @@ theme = "textual-dark"
 max_lines = 5000                 # output lines kept per session
 max_bytes = 2000000              # and bytes
 
+# tether-tui setup telegram (slack, discord) fills a section in for you.
 [telegram]
 enabled = true
 # token = ""                     # or TETHER_TUI_TELEGRAM_TOKEN
-forum_group_id = 0
+forum_group_id = 0               # 0: the first /pair <code> in a forum group binds it
 allowed_user_ids = []
 require_pairing = true           # or pair: write /pair <code shown in the dashboard> in the group
 
@@ -492,7 +493,7 @@ require_pairing = true           # or pair: write /pair <code shown in the dashb
 enabled = true
 # bot_token = ""                 # or TETHER_TUI_SLACK_BOT_TOKEN
 # app_token = ""                 # or TETHER_TUI_SLACK_APP_TOKEN
-channel_id = ""
+channel_id = ""                  # "": the first !pair <code> in a channel binds it
 allowed_user_ids = []
 require_pairing = true           # or pair: write !pair <code shown in the dashboard> in the channel
 
@@ -507,7 +508,7 @@ allowed_roots = ["~"]            # chat `new` starts agents only in folders unde
 [discord]
 enabled = true
 # bot_token = ""                 # or TETHER_TUI_DISCORD_TOKEN
-channel_id = 0
+channel_id = 0                   # 0: the first !pair <code> in a channel binds it
 allowed_user_ids = []
 require_pairing = true
 """

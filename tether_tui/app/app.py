@@ -229,7 +229,7 @@ class TetherApp(App[None]):
             if code:
                 text = f"{text}  pairing code: {code}".strip()
             if health == BridgeHealth.NOT_CONFIGURED:
-                text = text or "no token or chat in the config"
+                text = text or "no token in the config: tether-tui setup " + name
             lines.append((name.capitalize(), health, text))
         config_path = str(self.config_path) if self.config_path else "no config file"
         if self.store.config_error:
