@@ -74,9 +74,13 @@ async def run(sessions: int, rate: float, seconds: float) -> None:
         for session_id in ids:
             await store.stop_session(session_id, by="bench", via=__import__("tether_tui.models", fromlist=["Via"]).Via.SYSTEM)
     print(f"{sessions} ACP sessions x {rate:g} chunks/s x {seconds:g} s; {written:,} output lines kept")
-    print(f"key presses: {len(latencies)}   key-to-screen p50 {pct(latencies, 0.5):.1f} ms  p99 {pct(latencies, 0.99):.1f} ms  max {max(latencies) * 1000:.1f} ms")
+    print(
+        f"key presses: {len(latencies)}   key-to-screen p50 {pct(latencies, 0.5):.1f} ms  p99 {pct(latencies, 0.99):.1f} ms  max {max(latencies) * 1000:.1f} ms"
+    )
     print(f"dashboard peak memory: {peak:.0f} MB")
-    print(f"goals: p99 < 100 ms -> {'met' if pct(latencies, 0.99) < 100 else 'NOT met'}; memory < 250 MB -> {'met' if peak < 250 else 'NOT met'}")
+    print(
+        f"goals: p99 < 100 ms -> {'met' if pct(latencies, 0.99) < 100 else 'NOT met'}; memory < 250 MB -> {'met' if peak < 250 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

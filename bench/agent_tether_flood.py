@@ -25,27 +25,29 @@ def ensure_venv() -> None:
     try:
         import agent_tether  # noqa: F401
         import aiohttp  # noqa: F401
+
         return
     except ImportError:
         pass
     python = VENV / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "agent-tether[telegram]==0.4.2",
-                        "python-telegram-bot==22.8", "aiohttp"], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "agent-tether[telegram]==0.4.2", "python-telegram-bot==22.8", "aiohttp"], check=True
+        )
     os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
 
 
 async def run(sessions: int, rate: float, seconds: float) -> None:
     sys.path.insert(0, str(HERE.parent))
     sys.path.insert(0, str(HERE))
-    from common import most_in_window, rss_mb, shown_per_thread
-    from telegram.ext import ApplicationBuilder
-
     from agent_tether.base import BridgeConfig
     from agent_tether.manager import BridgeManager
     from agent_tether.subscriber import BridgeSubscriber
     from agent_tether.telegram.bot import TelegramBridge
+    from common import most_in_window, rss_mb, shown_per_thread
+    from telegram.ext import ApplicationBuilder
+
     from tests.fakes.telegram_api import FakeTelegram
 
     fake = FakeTelegram()
@@ -92,8 +94,9 @@ async def run(sessions: int, rate: float, seconds: float) -> None:
     flooding = [asyncio.create_task(flood(i)) for i in ids]
     await asyncio.sleep(seconds / 2)
     asked = time.monotonic()
-    queues[ids[0]].put_nowait({"type": "permission_request", "data": {
-        "request_id": "req_flood", "tool_name": "Bash", "tool_input": {"command": "make deploy"}}})
+    queues[ids[0]].put_nowait(
+        {"type": "permission_request", "data": {"request_id": "req_flood", "tool_name": "Bash", "tool_input": {"command": "make deploy"}}}
+    )
     approval_delay: float | None = None
     await asyncio.gather(*flooding)
     flood_end = time.monotonic()
@@ -121,10 +124,11 @@ async def run(sessions: int, rate: float, seconds: float) -> None:
         print(f"  first rejection: {fake.rejected[0][1]}")
     print(f"sends+edits accepted by the group: {len(group_sends)}; most in any 60 s: {most_in_window(group_sends)} (limit 20)")
     print(f"lines visible in the chat: {delivered:,} of {written:,}")
-    print("approval asked mid-flood reached the chat after "
-          + (f"{approval_delay:.1f} s" if approval_delay is not None else "— never (within 5 min)"))
-    print("every topic showed its last line "
-          + (f"{catch_up:.1f} s after the flood" if catch_up is not None else "— never (within 5 min)"))
+    print(
+        "approval asked mid-flood reached the chat after "
+        + (f"{approval_delay:.1f} s" if approval_delay is not None else "— never (within 5 min)")
+    )
+    print("every topic showed its last line " + (f"{catch_up:.1f} s after the flood" if catch_up is not None else "— never (within 5 min)"))
     print(f"resident memory: peak {peak:.0f} MB")
     os._exit(0)  # agent-tether's background tasks do not all stop cleanly
 
@@ -134,7 +138,7 @@ def main() -> None:
     for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         os.environ.pop(variable, None)
     args = [float(a) for a in sys.argv[1:]]
-    sessions, rate, seconds = (args + [20, 1000, 10][len(args):])[:3]
+    sessions, rate, seconds = (args + [20, 1000, 10][len(args) :])[:3]
     asyncio.run(run(int(sessions), rate, seconds))
 
 

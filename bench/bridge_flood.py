@@ -31,9 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
     os.environ.pop(variable, None)
 
+from common import most_in_window, rss_mb  # noqa: E402
+
 from bridges import DiscordBridge, SlackBridge, TelegramBridge  # noqa: E402
 from bridges.base import ChatBridge  # noqa: E402
-from common import most_in_window, rss_mb  # noqa: E402
 from runners.demo import DemoRunner  # noqa: E402
 from tests.fakes import discord_api, slack_api  # noqa: E402
 from tests.fakes.discord_api import FakeDiscord  # noqa: E402
@@ -64,28 +65,49 @@ def _joined(pairs: list[tuple[Any, str]]) -> dict[str, str]:
 async def telegram(store: SessionStore, data: str) -> Platform:
     fake = FakeTelegram()
     await fake.start()
-    bridge = TelegramBridge(fake.token, fake.group_id, store=store, data_dir=data, allowed_user_ids=[1001], poll_timeout=5,
-                            base_url=fake.base_url)
-    return Platform(fake, bridge, lambda: _joined([(m.thread_id, m.text) for m in fake.bot_messages()]), 61.0,
-                    "20 a minute per group")
+    bridge = TelegramBridge(
+        fake.token, fake.group_id, store=store, data_dir=data, allowed_user_ids=[1001], poll_timeout=5, base_url=fake.base_url
+    )
+    return Platform(fake, bridge, lambda: _joined([(m.thread_id, m.text) for m in fake.bot_messages()]), 61.0, "20 a minute per group")
 
 
 async def slack(store: SessionStore, data: str) -> Platform:
     fake = FakeSlack()
     await fake.start()
-    bridge = SlackBridge(fake.bot_token, fake.channel, app_token=fake.app_token, store=store, data_dir=data,
-                         allowed_user_ids=[slack_api.ALICE["id"]], api_url=fake.api_url)
-    return Platform(fake, bridge, lambda: _joined([(m.thread_ts, m.shown) for m in fake.bot_messages()]), 5.0,
-                    "postMessage ~60 a minute per channel, update 50 a minute")
+    bridge = SlackBridge(
+        fake.bot_token,
+        fake.channel,
+        app_token=fake.app_token,
+        store=store,
+        data_dir=data,
+        allowed_user_ids=[slack_api.ALICE["id"]],
+        api_url=fake.api_url,
+    )
+    return Platform(
+        fake,
+        bridge,
+        lambda: _joined([(m.thread_ts, m.shown) for m in fake.bot_messages()]),
+        5.0,
+        "postMessage ~60 a minute per channel, update 50 a minute",
+    )
 
 
 async def discord(store: SessionStore, data: str) -> Platform:
     fake = FakeDiscord()
     await fake.start()
-    bridge = DiscordBridge(fake.token, discord_api.CHANNEL, store=store, data_dir=data, guild_ready_timeout=0.05,
-                           allowed_user_ids=[int(discord_api.ALICE["id"])], api_url=fake.api_url, gateway_url=fake.gateway_url)
-    return Platform(fake, bridge, lambda: _joined([(m.channel_id, m.content) for m in fake.bot_messages()]), 5.0,
-                    "5 per 5 s in each thread")
+    bridge = DiscordBridge(
+        fake.token,
+        discord_api.CHANNEL,
+        store=store,
+        data_dir=data,
+        guild_ready_timeout=0.05,
+        allowed_user_ids=[int(discord_api.ALICE["id"])],
+        api_url=fake.api_url,
+        gateway_url=fake.gateway_url,
+    )
+    return Platform(
+        fake, bridge, lambda: _joined([(m.channel_id, m.content) for m in fake.bot_messages()]), 5.0, "5 per 5 s in each thread"
+    )
 
 
 PLATFORMS = {"telegram": telegram, "slack": slack, "discord": discord}
@@ -117,9 +139,9 @@ async def run(names: list[str], sessions: int, rate: float, seconds: float) -> N
         await platform.fake.wait_for(predicate, 300)
         return time.monotonic()
 
-    approval_at = asyncio.gather(*(
-        shown_after(p, lambda p=p: any("make deploy" in text for text in p.shown().values())) for p in platforms.values()
-    ))
+    approval_at = asyncio.gather(
+        *(shown_after(p, lambda p=p: any("make deploy" in text for text in p.shown().values())) for p in platforms.values())
+    )
     while any(not store.session(i).state.is_final for i in ids):
         peak = max(peak, rss_mb())
         await asyncio.sleep(0.2)
@@ -127,9 +149,7 @@ async def run(names: list[str], sessions: int, rate: float, seconds: float) -> N
 
     def caught_up(platform: Platform) -> bool:
         shown = platform.shown()
-        return all(
-            store.output(i).lines()[-1].split(" ·")[0] in shown.get(platform.bridge.threads.thread_of(i) or "", "") for i in ids
-        )
+        return all(store.output(i).lines()[-1].split(" ·")[0] in shown.get(platform.bridge.threads.thread_of(i) or "", "") for i in ids)
 
     caught_up_at = await asyncio.gather(*(shown_after(p, lambda p=p: caught_up(p)) for p in platforms.values()))
     approvals = await approval_at
@@ -138,14 +158,18 @@ async def run(names: list[str], sessions: int, rate: float, seconds: float) -> N
     written = sum(store.output(i).next_seq for i in ids)
     cap = store.config.history.max_lines
     kept_ok = all(len(store.output(i)) == min(cap, store.output(i).next_seq) for i in ids)
-    print(f"{'+'.join(names)} flood: {sessions} sessions x {rate:g} lines/s x {seconds:g} s = {written:,} lines "
-          f"({time.monotonic() - started:.0f} s in all)")
-    for (name, platform), approval, caught in zip(platforms.items(), approvals, caught_up_at):
+    print(
+        f"{'+'.join(names)} flood: {sessions} sessions x {rate:g} lines/s x {seconds:g} s = {written:,} lines "
+        f"({time.monotonic() - started:.0f} s in all)"
+    )
+    for (name, platform), approval, caught in zip(platforms.items(), approvals, caught_up_at, strict=False):
         fake = platform.fake
         sends = [t for t, _ in fake.send_times]
         span = (sends[-1] - sends[0]) / 60 if len(sends) > 1 else 0.0
         print(f"[{name}] 429 answers: {fake.too_many}   rejected messages: {len(fake.rejected)}")
-        print(f"[{name}] sends+edits accepted: {len(sends)} over {span:.1f} min; most in any 60 s: {most_in_window(sends)} ({platform.limits})")
+        print(
+            f"[{name}] sends+edits accepted: {len(sends)} over {span:.1f} min; most in any 60 s: {most_in_window(sends)} ({platform.limits})"
+        )
         print(f"[{name}] approval asked mid-flood reached the chat after {approval - asked:.1f} s (goal < 5 s)")
         print(f"[{name}] every thread showed its last line {caught - flood_end:.1f} s after the flood (goal < 60 s)")
     print(f"store kept every line within its cap ({cap}/session): {'yes' if kept_ok else 'NO'}")
@@ -160,7 +184,7 @@ def main() -> None:
     if not names or any(name not in PLATFORMS for name in names):
         sys.exit(__doc__)
     args = [float(a) for a in sys.argv[2:]]
-    sessions, rate, seconds = (args + [20, 1000, 10][len(args):])[:3]
+    sessions, rate, seconds = (args + [20, 1000, 10][len(args) :])[:3]
     asyncio.run(run(names, int(sessions), rate, seconds))
 
 

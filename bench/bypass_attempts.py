@@ -21,11 +21,11 @@ from hypothesis import HealthCheck, given, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.shell_grammar import disguised, shell_requests  # noqa: E402
-from tether_tui.audit import AuditLog  # noqa: E402
-from tether_tui.models import RuleScope, Via  # noqa: E402
-from tether_tui.rules import shell_understood  # noqa: E402
-from tether_tui.store import SessionStore  # noqa: E402
+from tests.shell_grammar import disguised, shell_requests
+from tether_tui.audit import AuditLog
+from tether_tui.models import RuleScope, Via
+from tether_tui.rules import shell_understood
+from tether_tui.store import SessionStore
 
 
 def main(attempts: int) -> None:

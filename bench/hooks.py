@@ -47,9 +47,7 @@ async def process_round_trip(runs: int) -> list[float]:
     times = []
     for _ in range(runs + 2):
         started = time.perf_counter()
-        process = await asyncio.create_subprocess_exec(
-            exe, "hook", "claude", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
-        )
+        process = await asyncio.create_subprocess_exec(exe, "hook", "claude", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         out, _ = await process.communicate(payload)
         times.append(time.perf_counter() - started)
         assert b'"allow"' in out, out
@@ -67,7 +65,7 @@ async def waiting_hooks(count: int, rounds: int) -> tuple[list[float], list[floa
         sent: dict[str, float] = {}
         got: dict[str, float] = {}
 
-        async def client(n: int) -> None:
+        async def client(n: int, round_: int = round_, sent: dict[str, float] = sent, got: dict[str, float] = got) -> None:
             reader, writer = await asyncio.open_unix_connection(str(gateway.path))
             event = {**EVENT, "session_id": f"s{n}", "hook_event_name": "PreToolUse", "tool_use_id": f"r{round_}-{n}"}
             sent[event["tool_use_id"]] = time.perf_counter()
@@ -101,8 +99,10 @@ def main() -> None:
     os.environ.setdefault("TETHER_TUI_RUNTIME_DIR", tempfile.mkdtemp(prefix="tt-bench-"))
     times = asyncio.run(process_round_trip(runs))
     print(f"`tether-tui hook claude`, decision ready at once, {runs} runs:")
-    print(f"  median {statistics.median(times) * 1000:.1f} ms   p90 {pct(times, 0.9):.1f} ms   max {max(times) * 1000:.1f} ms"
-          f"   goal < 80 ms -> {'met' if statistics.median(times) < 0.08 else 'NOT met'}")
+    print(
+        f"  median {statistics.median(times) * 1000:.1f} ms   p90 {pct(times, 0.9):.1f} ms   max {max(times) * 1000:.1f} ms"
+        f"   goal < 80 ms -> {'met' if statistics.median(times) < 0.08 else 'NOT met'}"
+    )
     visible, answered = asyncio.run(waiting_hooks(20, 25))
     print(f"20 hooks waiting at once, {len(visible)} requests:")
     print(f"  request sent -> visible in store: p50 {pct(visible, 0.5):.2f} ms  p99 {pct(visible, 0.99):.2f} ms")

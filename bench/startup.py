@@ -27,7 +27,9 @@ def main() -> None:
             times.append(time.perf_counter() - started)
     times.sort()
     print(f"tether-tui to first frame (headless, 3 demo agents), {runs} runs:")
-    print(f"  median {statistics.median(times) * 1000:.0f} ms   p90 {times[int(len(times) * 0.9) - 1] * 1000:.0f} ms   max {times[-1] * 1000:.0f} ms")
+    print(
+        f"  median {statistics.median(times) * 1000:.0f} ms   p90 {times[int(len(times) * 0.9) - 1] * 1000:.0f} ms   max {times[-1] * 1000:.0f} ms"
+    )
     print(f"  goal: under 1000 ms -> {'met' if statistics.median(times) < 1.0 else 'NOT met'}")
 
 

@@ -112,7 +112,8 @@ class ChatBridge:
         """The owner asked the dashboard for a code although somebody may act already."""
         if require_pairing:
             self.pairing = Pairing(
-                self.data_dir / f"{self.platform_name}-paired.json", code=pairing_code,
+                self.data_dir / f"{self.platform_name}-paired.json",
+                code=pairing_code,
                 on_code=lambda _code: self._code_changed(),
             )
         self.mirror: BridgeMirror | None = None
@@ -154,13 +155,23 @@ class ChatBridge:
         self.platform = platform
         self._show_offer()
         self.mirror = BridgeMirror(
-            self.store, self.platform, self.scheduler, self.threads,
-            timer_minutes=self.timer_minutes, on_decision=self._decided if self.standalone else None,
+            self.store,
+            self.platform,
+            self.scheduler,
+            self.threads,
+            timer_minutes=self.timer_minutes,
+            on_decision=self._decided if self.standalone else None,
         )
         self.inbound = Inbound(
-            self.mirror, self.commands, allowed_users=self.allowed_users, handlers=self.handlers,
-            standalone=self.standalone, start_session=self.start_session, on_choice=self._chose,
-            pairing=self.pairing, bind_chat=self._bind_chat,
+            self.mirror,
+            self.commands,
+            allowed_users=self.allowed_users,
+            handlers=self.handlers,
+            standalone=self.standalone,
+            start_session=self.start_session,
+            on_choice=self._chose,
+            pairing=self.pairing,
+            bind_chat=self._bind_chat,
         )
         self._tasks = [asyncio.create_task(self.scheduler.run(), name=f"{self.platform_name} sender")]
         if self.bound:
@@ -328,9 +339,7 @@ class ChatBridge:
         tool_input = parsed if isinstance(parsed, dict) else {"description": description}
         self.store.approvals.submit(self._session(thread_id), tool_name, tool_input, request_id=request_id)
 
-    async def send_choice_request(
-        self, thread_id: str, *, request_id: str, title: str, description: str, options: list[str]
-    ) -> None:
+    async def send_choice_request(self, thread_id: str, *, request_id: str, title: str, description: str, options: list[str]) -> None:
         mirror = self._require_started()
         self._choices[request_id] = (str(thread_id), list(options))
         markup = mirror.markup
@@ -360,7 +369,12 @@ class ChatBridge:
             return "This button has expired."
         thread_id, options = entry
         await self.handlers.call(
-            "on_approval_response", thread_id=thread_id, request_id=request_id, approved=True,
-            reason=options[int(index)], timer=None, username=user.name,
+            "on_approval_response",
+            thread_id=thread_id,
+            request_id=request_id,
+            approved=True,
+            reason=options[int(index)],
+            timer=None,
+            username=user.name,
         )
         return f"Chose {options[int(index)]}"

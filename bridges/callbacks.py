@@ -30,7 +30,7 @@ class CallbackCodec:
             self._tokens[target_id] = token
             self._ids[token] = target_id
             while len(self._ids) > KEPT:
-                old_token, old_id = self._ids.popitem(last=False)
+                _old_token, old_id = self._ids.popitem(last=False)
                 self._tokens.pop(old_id, None)
         data = f"{kind}:{token}:{action}"
         if len(data.encode()) > MAX_BYTES:

@@ -216,7 +216,9 @@ class Inbound:
         if decision.timer == "dir" and not request.directory:
             return f"This {request.tool_name} request has no folder: write allow, or allow all for the session."
         if decision.timer is not None:
-            result = self.store.approvals.allow_with_timer(request.id, decision.timer, self.mirror.timer_minutes, by=user.name, via=self.via)
+            result = self.store.approvals.allow_with_timer(
+                request.id, decision.timer, self.mirror.timer_minutes, by=user.name, via=self.via
+            )
         else:
             result = self.store.approvals.decide(request.id, decision.allow, by=user.name, via=self.via, reason=decision.reason)
         if not result.accepted:
@@ -299,4 +301,3 @@ class Inbound:
 
         self.mirror.scheduler.submit(Priority.REPLY, send, description="log file")
         return None
-

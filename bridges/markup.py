@@ -217,7 +217,7 @@ def chunk_markdown(text: str, budget: int) -> list[str]:
             current.append(part)
             if opener is None and match:
                 fence = match.group(1)[:20]
-                opener = fence + part.strip()[len(match.group(1)):][:20]
+                opener = fence + part.strip()[len(match.group(1)) :][:20]
             elif opener is not None and _closes(part, fence):
                 opener = None
     if current:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
 
 from bridges.callbacks import CallbackCodec
 from bridges.markup import chunk_markdown, newest_that_fit
@@ -143,7 +143,7 @@ class BridgeMirror:
         subscription = self.store.bus.subscribe(f"bridge {self.platform.name}", output_line_cap=PENDING_LINES)
         try:
             for session in self.store.sessions():
-                self.scheduler.submit(Priority.APPROVAL, lambda s=session.id: self._thread_job(s), key=f"thread:{session.id}")
+                self.scheduler.submit(Priority.APPROVAL, partial(self._thread_job, session.id), key=f"thread:{session.id}")
                 self._catch_up(session.id)
             for request in self.store.approvals.pending():
                 self._queue_approval(request)
@@ -166,9 +166,7 @@ class BridgeMirror:
 
     def apply(self, event: Event) -> None:
         if isinstance(event, SessionAdded):
-            self.scheduler.submit(
-                Priority.APPROVAL, lambda s=event.session.id: self._thread_job(s), key=f"thread:{event.session.id}"
-            )
+            self.scheduler.submit(Priority.APPROVAL, partial(self._thread_job, event.session.id), key=f"thread:{event.session.id}")
         elif isinstance(event, OutputAppended):
             self._output(event)
         elif isinstance(event, ApprovalRequested):
@@ -187,7 +185,9 @@ class BridgeMirror:
     # ----------------------------------------------------------------- approvals
     def _queue_approval(self, request: ApprovalRequest) -> None:
         self.scheduler.submit(
-            Priority.APPROVAL, lambda r=request: self._send_approval(r), key=f"approval:{request.id}",
+            Priority.APPROVAL,
+            partial(self._send_approval, request),
+            key=f"approval:{request.id}",
             description=f"approval {request.id}",
         )
 
@@ -243,15 +243,18 @@ class BridgeMirror:
                 tail.first_pending_at = now
             ready = min(now + QUIET_SECONDS, tail.first_pending_at + MAX_WAIT_SECONDS)
             self.scheduler.submit(
-                Priority.OUTPUT, lambda s=session_id: self._flush(s), key=f"output:{session_id}",
-                description=f"output {session_id}", ready_at=ready,
+                Priority.OUTPUT,
+                partial(self._flush, session_id),
+                key=f"output:{session_id}",
+                description=f"output {session_id}",
+                ready_at=ready,
             )
 
     def _send_whole(self, session_id: str, lines: list[str]) -> None:
         chunks = chunk_markdown("\n".join(lines), self.markup.limit - 64)
         if len(chunks) > MAX_FINAL_MESSAGES:
             left = sum(chunk.count("\n") + 1 for chunk in chunks[MAX_FINAL_MESSAGES:])
-            chunks = chunks[:MAX_FINAL_MESSAGES] + [f"… about {left:,} more lines ({self.platform.command_prefix}log sends them all)"]
+            chunks = [*chunks[:MAX_FINAL_MESSAGES], f"… about {left:,} more lines ({self.platform.command_prefix}log sends them all)"]
         for chunk in chunks:
             text = self.markup.markdown(chunk)
 
@@ -302,7 +305,7 @@ class BridgeMirror:
         tail.typed_at = now
         self._spawn(self._quietly(self.platform.typing(thread_id)))
 
-    def _spawn(self, call: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, call: Awaitable[None]) -> None:
         """Run ``call`` in the background, holding on to it until it is done."""
         task = asyncio.ensure_future(call)
         self._background.add(task)
@@ -335,7 +338,7 @@ class BridgeMirror:
         tail.pending.append(state_notice(session.state, exit_code=session.exit_code, error=session.error))
         tail.fresh_message = True
         self.scheduler.submit(
-            Priority.NOTICE, lambda s=session.id: self._flush(s), key=f"output:{session.id}", description=f"state {session.id}"
+            Priority.NOTICE, partial(self._flush, session.id), key=f"output:{session.id}", description=f"state {session.id}"
         )
 
     def _auto_approved(self, event: AutoApprovedBatch) -> None:

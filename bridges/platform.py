@@ -21,9 +21,13 @@ class ChatUser:
 class ChatPlatform(Protocol):
     name: str
     via: Via
-    markup: Markup
     command_prefix: str
     """How commands are written: "/" on Telegram; "!" where the client keeps "/" for itself."""
+
+    @property
+    def markup(self) -> Markup:
+        """The platform's own markup (read only: each platform has its own kind)."""
+        ...
 
     async def connect(self) -> None:
         """Log in and start receiving updates. Raises bridges.pacing.Unreachable to be retried."""

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +72,11 @@ class BridgeSupervisor:
         self._starting[name] = asyncio.create_task(self._start(name, bridge))
 
     @staticmethod
-    def _key(settings: BridgeSettings) -> tuple[object, ...]:
-        """What needs a new connection; the allowlist and the timer length apply in place."""
-        return tuple(value for field, value in asdict(settings).items() if field not in ("allowed_user_ids", "enabled"))
+    def _key(settings: BridgeSettings, **changed: object) -> tuple[object, ...]:
+        """What needs a new connection (``settings`` with ``changed`` values); the allowlist
+        and the timer length apply in place."""
+        values = {**asdict(settings), **changed}
+        return tuple(value for field, value in values.items() if field not in ("allowed_user_ids", "enabled"))
 
     def _keeper(self, name: str, settings: BridgeSettings) -> Callable[[str], Awaitable[None]]:
         """What a bridge bound to a chat by pairing calls: the chat goes into the config file,
@@ -82,7 +84,7 @@ class BridgeSupervisor:
 
         async def keep(chat: str) -> None:
             value: int | str = int(chat) if isinstance(getattr(settings, settings.chat_key), int) else chat
-            self._keys[name] = self._key(replace(settings, **{settings.chat_key: value}))
+            self._keys[name] = self._key(settings, **{settings.chat_key: value})
             if self.config_path is None:
                 return
             from tether_tui.configfile import set_values
@@ -94,10 +96,14 @@ class BridgeSupervisor:
 
     def _build(self, name: str, settings: BridgeSettings, minutes: int) -> ChatBridge:
         shared: dict[str, Any] = {
-            "allowed_user_ids": settings.allowed_user_ids, "commands": self.commands.custom,
-            "disabled_commands": set(self.commands.disabled), "auto_approve_duration": minutes * 60,
-            "store": self.store, "start_session": self.start_session,
-            "require_pairing": settings.require_pairing, "on_bound": self._keeper(name, settings),
+            "allowed_user_ids": settings.allowed_user_ids,
+            "commands": self.commands.custom,
+            "disabled_commands": set(self.commands.disabled),
+            "auto_approve_duration": minutes * 60,
+            "store": self.store,
+            "start_session": self.start_session,
+            "require_pairing": settings.require_pairing,
+            "on_bound": self._keeper(name, settings),
         }
         if isinstance(settings, TelegramSettings):
             from bridges.telegram import TelegramBridge

@@ -43,9 +43,7 @@ class ThreadMap:
             }
             approvals = data.get("approvals")
             if isinstance(approvals, dict):
-                self._approvals = {
-                    str(k): [str(v[0]), str(v[1])] for k, v in approvals.items() if isinstance(v, list) and len(v) == 2
-                }
+                self._approvals = {str(k): [str(v[0]), str(v[1])] for k, v in approvals.items() if isinstance(v, list) and len(v) == 2}
 
     def _save(self) -> None:
         if self.path is None:

@@ -5,6 +5,7 @@ work in seconds; with ``lines_per_second`` it floods output instead (for benchma
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import secrets
@@ -69,10 +70,8 @@ class DemoRunner:
         if session is None or session.task is None:
             return None
         session.task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await session.task
-        except asyncio.CancelledError:
-            pass
         return STOPPED_EXIT_CODE
 
     def update_permission_mode(self, session_id: str, approval_choice: int) -> None:
@@ -120,7 +119,15 @@ class DemoRunner:
             if isinstance(step, Say):
                 await self.events.on_output(session_id, "stdout", step.text, is_final=step.final)
                 await self.events.on_metadata(
-                    session_id, "usage", {"input_tokens": 1800 + 40 * len(step.text), "output_tokens": 12 * len(step.text.split()), "cost_usd": 0.004, "turns": int(step.final)}, None
+                    session_id,
+                    "usage",
+                    {
+                        "input_tokens": 1800 + 40 * len(step.text),
+                        "output_tokens": 12 * len(step.text.split()),
+                        "cost_usd": 0.004,
+                        "turns": int(step.final),
+                    },
+                    None,
                 )
                 continue
             allowed, reason = await self._ask(session_id, session, step)

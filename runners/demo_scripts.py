@@ -34,17 +34,17 @@ class Scenario:
     follow_up: tuple[Say | Ask, ...] = field(default=())
 
 
-DATES_OLD = '''def parse_due_date(text: str) -> date:
+DATES_OLD = """def parse_due_date(text: str) -> date:
     return datetime.strptime(text, "%Y-%m-%d").date()
-'''
-DATES_NEW = '''def parse_due_date(text: str) -> date:
+"""
+DATES_NEW = """def parse_due_date(text: str) -> date:
     text = text.strip()
     if "W" in text:
         return date.fromisocalendar(*_iso_week_parts(text))
     return date.fromisoformat(text)
-'''
+"""
 
-HEALTH_TS = '''import { Router } from "express";
+HEALTH_TS = """import { Router } from "express";
 import { db } from "./db";
 
 export const health = Router();
@@ -58,7 +58,7 @@ health.get("/healthz", async (_req, res) => {
     res.status(503).json({ status: "degraded", error: String(err) });
   }
 });
-'''
+"""
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
@@ -96,13 +96,16 @@ SCENARIOS: tuple[Scenario, ...] = (
                 ("..........................................          [100%]", "42 passed in 1.83s"),
             ),
             Say(
-                "Fixed: parse_due_date now accepts ISO week dates (2026-W07-3) and surrounding "
-                "whitespace. All 42 tests pass.",
+                "Fixed: parse_due_date now accepts ISO week dates (2026-W07-3) and surrounding whitespace. All 42 tests pass.",
                 final=True,
             ),
         ),
         follow_up=(
-            Ask("Bash", {"command": "git diff --stat"}, (" src/invoice_api/dates.py | 5 ++++-", " 1 file changed, 4 insertions(+), 1 deletion(-)")),
+            Ask(
+                "Bash",
+                {"command": "git diff --stat"},
+                (" src/invoice_api/dates.py | 5 ++++-", " 1 file changed, 4 insertions(+), 1 deletion(-)"),
+            ),
             Say("Done. Anything else?", final=True),
         ),
     ),

@@ -6,15 +6,21 @@ import os
 import secrets
 from typing import Any
 
+from runners.demo import DemoRunner
 from runners.protocol import Runner, RunnerUnavailableError
 from runners.registry import RunnerRegistry, default_registry
 from tether_tui.approvals import MAX_RULE_MINUTES
 from tether_tui.events import Notice
 from tether_tui.models import Origin, RuleScope, Via
+from tether_tui.store import SessionStore
 
 MODE_RULE_MINUTES = MAX_RULE_MINUTES
 """How long the rules of approval modes 1 and 2 last (revocable like any timer)."""
-from tether_tui.store import SessionStore
+
+
+def absolute_folder(directory: str) -> str:
+    """``~`` expanded, made absolute (against the current folder)."""
+    return os.path.abspath(os.path.expanduser(directory))
 
 
 class _RunnerController:
@@ -53,13 +59,13 @@ class SessionLauncher:
     ) -> str:
         """Create the session in the store, then start the runner on it. Returns the session id."""
         if directory:
-            directory = os.path.abspath(os.path.expanduser(directory))
+            directory = absolute_folder(directory)
         if self.registry.runs_in_folder(runner_name):
             config.setdefault("directory", directory)
         runner = self.registry.create(runner_name, self.store, **config)
         session_id = session_id or f"{runner_name}-{secrets.token_hex(3)}"
-        if directory is None and runner_name == "demo":
-            directory = getattr(runner, "scenario").directory
+        if directory is None and isinstance(runner, DemoRunner):
+            directory = runner.scenario.directory
         title = title or f"{runner_name} · {os.path.basename(directory or '') or prompt[:30]}"
         self.store.add_session(
             session_id,
@@ -87,14 +93,25 @@ class SessionLauncher:
         if approval_choice == 1 and directory:
             for tool in ("Edit", "Write", "MultiEdit"):
                 approvals.add_rule(
-                    RuleScope.DIRECTORY, MODE_RULE_MINUTES, by=by, via=Via.SYSTEM,
-                    session_id=session_id, tool_name=tool, directory=directory,
+                    RuleScope.DIRECTORY,
+                    MODE_RULE_MINUTES,
+                    by=by,
+                    via=Via.SYSTEM,
+                    session_id=session_id,
+                    tool_name=tool,
+                    directory=directory,
                 )
         elif approval_choice == 2:
             approvals.add_rule(RuleScope.SESSION, MODE_RULE_MINUTES, by=by, via=Via.SYSTEM, session_id=session_id)
             title = self.store.session(session_id).title
             self.store.update_session(session_id, needs_attention=True)
-            self.store.bus.publish(Notice(f"{title} runs with approvals bypassed: everything but the never-auto-approve list is allowed", level="warning", session_id=session_id))
+            self.store.bus.publish(
+                Notice(
+                    f"{title} runs with approvals bypassed: everything but the never-auto-approve list is allowed",
+                    level="warning",
+                    session_id=session_id,
+                )
+            )
 
     async def start_demo(self, index: int, *, prompt: str | None = None, approval_choice: int = 0, **config: Any) -> str:
         """Start built-in demo scenario ``index`` (they repeat past the last one)."""

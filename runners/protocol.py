@@ -18,9 +18,7 @@ class RunnerEvents(Protocol):
     ``.reason``.
     """
 
-    async def on_output(
-        self, session_id: str, stream: str, text: str, *, kind: str = "final", is_final: bool | None = None
-    ) -> None: ...
+    async def on_output(self, session_id: str, stream: str, text: str, *, kind: str = "final", is_final: bool | None = None) -> None: ...
 
     async def on_error(self, session_id: str, code: str, message: str) -> None: ...
 

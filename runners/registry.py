@@ -31,7 +31,7 @@ class RunnerRegistry:
         else:
             self._in_folder.discard(name)
 
-    def register_profile(self, profile: "AgentProfile") -> None:
+    def register_profile(self, profile: AgentProfile) -> None:
         """An ACP runner for ``profile``, under the profile's name."""
         self.register(profile.name, _acp_factory(profile), runs_in_folder=True)
         self.profiles[profile.name] = profile
@@ -59,7 +59,7 @@ class RunnerRegistry:
         return name in self._factories
 
 
-def default_registry(profiles: "dict[str, AgentProfile] | None" = None) -> RunnerRegistry:
+def default_registry(profiles: dict[str, AgentProfile] | None = None) -> RunnerRegistry:
     """A registry with the built-in runners: the demo agent, and an ACP runner for each agent
     profile (claude, codex, gemini, plus ``profiles``, which may replace them)."""
     from runners.acp.profiles import BUILTIN_PROFILES
@@ -72,7 +72,7 @@ def default_registry(profiles: "dict[str, AgentProfile] | None" = None) -> Runne
     return registry
 
 
-def _acp_factory(profile: "AgentProfile") -> RunnerFactory:
+def _acp_factory(profile: AgentProfile) -> RunnerFactory:
     def create(events: RunnerEvents, config: dict[str, Any]) -> Runner:
         from runners.acp.runner import AcpRunner
 

@@ -81,9 +81,7 @@ def build_scene(audit_path: Path | None = None) -> SessionStore:
         {"command": "npm test -- --run health", "description": "Run the health tests"},
         request_id="req_npm_test",
     )
-    store.approvals.add_rule(
-        RuleScope.DIRECTORY, 30, by="dev", via=Via.KEYBOARD, tool_name="Edit", directory="/home/dev/src/web-shop"
-    )
+    store.approvals.add_rule(RuleScope.DIRECTORY, 30, by="dev", via=Via.KEYBOARD, tool_name="Edit", directory="/home/dev/src/web-shop")
     store.approvals.add_rule(RuleScope.SESSION, 12, by="dev", via=Via.TELEGRAM, session_id="s-pipeline")
     clock.advance(7)
     return store

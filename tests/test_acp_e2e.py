@@ -16,8 +16,8 @@ from runners.acp.profiles import BUILTIN_PROFILES
 from runners.launcher import SessionLauncher
 from tests.agents import ACP_PACKAGES, PACKAGES, agent_bin, claude_env, codex_env, gemini_env, install_agents
 from tests.fakes.model_api import ScriptedModel
-from tether_tui.models import SessionState, Via
 from tests.waiting import until as _until
+from tether_tui.models import SessionState, Via
 
 
 async def until(check, timeout=120.0):
@@ -52,7 +52,9 @@ def profile_for(name: str, acp_agents: Path, cli_agents: Path, home: Path, model
 
 @pytest.mark.parametrize("agent", ["claude", "codex", "gemini"])
 @pytest.mark.parametrize("allow", [True, False], ids=["allowed", "denied"])
-async def test_a_real_agent_started_from_the_dialog_asks_and_runs_only_when_allowed(make_store, tmp_path, acp_agents, cli_agents, agent, allow):
+async def test_a_real_agent_started_from_the_dialog_asks_and_runs_only_when_allowed(
+    make_store, tmp_path, acp_agents, cli_agents, agent, allow
+):
     from textual.widgets import RadioButton, RadioSet
 
     from tether_tui.app import TetherApp
@@ -60,7 +62,7 @@ async def test_a_real_agent_started_from_the_dialog_asks_and_runs_only_when_allo
     from tether_tui.app.widgets.output_view import OutputView
 
     store = make_store()
-    project = (tmp_path / "project")
+    project = tmp_path / "project"
     project.mkdir()
     project = project.resolve()
     home = tmp_path / "home"
@@ -101,7 +103,11 @@ async def test_a_real_agent_started_from_the_dialog_asks_and_runs_only_when_allo
                 await until(lambda: "All done." in app.screen.query_one(OutputView).lines)
                 assert any(line.startswith("✓ echo acp") for line in app.screen.query_one(OutputView).lines)
             else:  # shown as refused, and the reason reached the agent as its next prompt
-                await until(lambda: any(line.startswith(f"› The user refused {profile.shell_tool} `") for line in app.screen.query_one(OutputView).lines))
+                await until(
+                    lambda: any(
+                        line.startswith(f"› The user refused {profile.shell_tool} `") for line in app.screen.query_one(OutputView).lines
+                    )
+                )
                 await until(lambda: any("not now" in str(body) for _, body in model.requests), 60)
             await store.stop_session(session.id, by="dev", via=Via.KEYBOARD)
             assert session.state is SessionState.STOPPED
@@ -109,7 +115,7 @@ async def test_a_real_agent_started_from_the_dialog_asks_and_runs_only_when_allo
 
 class Project:
     def __init__(self, tmp_path: Path, name: str) -> None:
-        self.path = (tmp_path / name)
+        self.path = tmp_path / name
         self.path.mkdir()
         self.path = self.path.resolve()
         self.home = tmp_path / f"{name}-home"
@@ -197,13 +203,13 @@ async def test_requests_left_waiting_three_minutes_then_allowed_run_once_and_den
         await asyncio.sleep(LONG_WAIT)
         waiting = {r.session_id: r for r in store.approvals.pending()}
         assert len(waiting) == len(sessions), "an agent stopped waiting by itself"
-        for agent, allow, session_id, project in sessions:
+        for _agent, allow, session_id, _project in sessions:
             store.approvals.decide(waiting[session_id].id, allow, by="dev", via=Via.KEYBOARD)
-        for agent, allow, session_id, project in sessions:
+        for _agent, allow, _session_id, project in sessions:
             if allow:
-                await until(lambda: project.target.exists())
+                await until(lambda target=project.target: target.exists())
         await asyncio.sleep(3)
-        for agent, allow, session_id, project in sessions:
+        for agent, allow, _session_id, project in sessions:
             assert project.target.exists() == allow, agent
             if allow:
                 assert project.target.read_text() == "waited\n", agent  # ran exactly once

@@ -12,8 +12,8 @@ import pytest
 from runners import RunnerUnavailableError, default_registry
 from runners.acp.profiles import AgentProfile
 from runners.launcher import SessionLauncher
-from tether_tui.models import SessionState, Via
 from tests.waiting import until
+from tether_tui.models import SessionState, Via
 
 FAKE = str(Path(__file__).resolve().parent / "fakes" / "acp_agent.py")
 
@@ -82,8 +82,16 @@ async def test_stop_while_a_permission_waits_withdraws_it_and_the_tool_never_run
 
 async def test_a_missing_command_names_what_to_install(store, tmp_path):
     launcher = SessionLauncher(store)
-    profile = AgentProfile(name="x", label="Claude Code", command=("claude-agent-acp-missing",), install="npm install -g @zed-industries/claude-agent-acp")
-    launcher.registry.register("x", lambda events, config: __import__("runners.acp.runner", fromlist=["AcpRunner"]).AcpRunner(events, profile=profile, directory=config.get("directory")), runs_in_folder=True)
+    profile = AgentProfile(
+        name="x", label="Claude Code", command=("claude-agent-acp-missing",), install="npm install -g @zed-industries/claude-agent-acp"
+    )
+    launcher.registry.register(
+        "x",
+        lambda events, config: __import__("runners.acp.runner", fromlist=["AcpRunner"]).AcpRunner(
+            events, profile=profile, directory=config.get("directory")
+        ),
+        runs_in_folder=True,
+    )
     with pytest.raises(RunnerUnavailableError, match="npm install -g @zed-industries/claude-agent-acp"):
         await launcher.start("x", "hi", directory=str(tmp_path))
     (session,) = store.sessions()

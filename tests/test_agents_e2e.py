@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.waiting import until
 from tests.agents import agent_bin, claude_env, codex_env, gemini_env, install_agents
 from tests.fakes.model_api import ScriptedModel
+from tests.waiting import until
 from tether_tui.app import TetherApp
 from tether_tui.audit import AuditLog
 from tether_tui.gateway import Gateway
@@ -72,8 +72,12 @@ async def wait_until(predicate: Callable[[], object], timeout: float = 90.0) -> 
 
 async def run_agent(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        *argv, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        *argv,
+        cwd=cwd,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await asyncio.wait_for(process.communicate(), 180)
     return process.returncode or 0, output.decode(errors="replace")
@@ -105,8 +109,16 @@ async def with_dashboard(
 
 
 def claude_argv(agents: Path) -> list[str]:
-    return [agent_bin(agents, "claude"), "-p", "write the file", "--output-format", "stream-json", "--verbose",
-            "--permission-mode", "default"]
+    return [
+        agent_bin(agents, "claude"),
+        "-p",
+        "write the file",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--permission-mode",
+        "default",
+    ]
 
 
 async def test_claude_request_approved_from_the_keyboard_writes_the_file(agents, ws):
@@ -151,9 +163,7 @@ async def test_claude_auto_approve_rule_lets_it_through_and_is_audited(agents, w
         store.approvals.add_rule(RuleScope.DIRECTORY, 30, by="dev", via=Via.KEYBOARD, directory=str(ws.project))
 
     with ScriptedModel(f"echo auto > {ws.target}") as model:
-        _, code, output = await with_dashboard(
-            ws, claude_argv(agents), claude_env(ws.home, ws.runtime, model.url), None, allow_project
-        )
+        _, code, output = await with_dashboard(ws, claude_argv(agents), claude_env(ws.home, ws.runtime, model.url), None, allow_project)
     assert code == 0, output[-2000:]
     assert ws.target.read_text() == "auto\n"
     decisions = [json.loads(line) for line in ws.audit.read_text().splitlines() if '"decision"' in line]

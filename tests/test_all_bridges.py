@@ -14,8 +14,8 @@ from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeTelegram
 from tether_tui.app import TetherApp
-from tether_tui.audit import AuditLog
 from tether_tui.app.widgets.status_bar import StatusBar
+from tether_tui.audit import AuditLog
 from tether_tui.commands import CommandRegistry
 from tether_tui.config import Config, DiscordSettings, SlackSettings, TelegramSettings
 from tether_tui.models import Outcome, Via
@@ -40,10 +40,10 @@ async def fakes(monkeypatch):
 def config_for(telegram: FakeTelegram, slack: FakeSlack, discord: FakeDiscord) -> Config:
     return Config(
         telegram=TelegramSettings(token=telegram.token, forum_group_id=telegram.group_id, allowed_user_ids=(TG_ALICE["id"],)),
-        slack=SlackSettings(bot_token=slack.bot_token, app_token=slack.app_token, channel_id=slack.channel,
-                            allowed_user_ids=(slack_api.ALICE["id"],)),
-        discord=DiscordSettings(bot_token=discord.token, channel_id=discord_api.CHANNEL,
-                                allowed_user_ids=(int(discord_api.ALICE["id"]),)),
+        slack=SlackSettings(
+            bot_token=slack.bot_token, app_token=slack.app_token, channel_id=slack.channel, allowed_user_ids=(slack_api.ALICE["id"],)
+        ),
+        discord=DiscordSettings(bot_token=discord.token, channel_id=discord_api.CHANNEL, allowed_user_ids=(int(discord_api.ALICE["id"]),)),
     )
 
 
@@ -54,9 +54,13 @@ class Surfaces:
         self.telegram, self.slack, self.discord = telegram, slack, discord
 
     async def shown(self, command: str):
-        tg = await self.telegram.wait_for(lambda: next((m for m in self.telegram.bot_messages() if m.reply_markup and command in m.text), None), 15)
+        tg = await self.telegram.wait_for(
+            lambda: next((m for m in self.telegram.bot_messages() if m.reply_markup and command in m.text), None), 15
+        )
         sl = await self.slack.wait_for(lambda: next((m for m in self.slack.bot_messages() if m.buttons and command in m.shown), None), 15)
-        dc = await self.discord.wait_for(lambda: next((m for m in self.discord.bot_messages() if m.buttons and command in m.content), None), 15)
+        dc = await self.discord.wait_for(
+            lambda: next((m for m in self.discord.bot_messages() if m.buttons and command in m.content), None), 15
+        )
         return tg, sl, dc
 
     async def all_say(self, messages, text: str) -> None:
@@ -128,7 +132,10 @@ async def test_a_decision_anywhere_updates_every_other_surface(fakes, tmp_path):
         await telegram.wait_for(lambda: request.decision is not None)
         first = request.decision.describe()
         await surfaces.all_say(messages, first)
-        late = slack.ephemerals_for(slack_api.ALICE)[-1:] + [a.get("data", {}).get("content", "") for a in discord.interaction_answers.values()][-1:]
+        late = (
+            slack.ephemerals_for(slack_api.ALICE)[-1:]
+            + [a.get("data", {}).get("content", "") for a in discord.interaction_answers.values()][-1:]
+        )
         assert any(text.startswith("Already") for text in late)
         assert len([line for line in store.audit.path.read_text().splitlines() if request.id in line]) == 1
 

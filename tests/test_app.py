@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.scenes import build_scene, request_id
 from tether_tui.app import TetherApp
 from tether_tui.app.screens.details import DetailsScreen
 from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, ReasonDialog
-from tether_tui.app.screens.new_session import NewSessionDialog
 from tether_tui.app.screens.help import HelpScreen
+from tether_tui.app.screens.new_session import NewSessionDialog
 from tether_tui.app.screens.timer_dialog import TimerDialog
 from tether_tui.app.widgets.approval_queue import ApprovalQueue
 from tether_tui.app.widgets.output_view import OutputView
@@ -16,7 +17,6 @@ from tether_tui.app.widgets.sessions_table import SessionsTable
 from tether_tui.app.widgets.status_bar import StatusBar
 from tether_tui.app.widgets.timers_panel import TimersPanel
 from tether_tui.models import RuleScope, SessionState, Via
-from tests.scenes import build_scene, request_id
 
 SIZE = (120, 36)
 
@@ -37,7 +37,10 @@ async def test_approve_and_deny_from_the_keyboard():
         await settle(pilot)
         decision = store.approvals.get(request_id(store, "req_edit_dates")).decision
         assert decision.allowed and decision.by == "dev"
-        assert any(n.message.startswith("Approved Edit in claude · invoice-api: ~") or "Approved Edit in claude · invoice-api" in n.message for n in app._notifications)
+        assert any(
+            n.message.startswith("Approved Edit in claude · invoice-api: ~") or "Approved Edit in claude · invoice-api" in n.message
+            for n in app._notifications
+        )
         # the session has nothing left: a and d decide nothing, and the hint says where to go
         assert queue.row_count == 1 and queue.highlighted_id is None
         await pilot.press("d")

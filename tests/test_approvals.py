@@ -38,9 +38,7 @@ async def test_two_surfaces_deciding_at_once_exactly_one_wins_1000_times(store):
 
     for _ in range(1000):
         request = store.approvals.submit("s1", "Bash", {"command": "ls"})
-        results = await asyncio.gather(
-            surface(request.id, True, Via.KEYBOARD), surface(request.id, False, Via.TELEGRAM)
-        )
+        results = await asyncio.gather(surface(request.id, True, Via.KEYBOARD), surface(request.id, False, Via.TELEGRAM))
         winners = [r for r in results if r]
         assert len(winners) == 1
         wins[winners[0]] += 1
@@ -61,9 +59,7 @@ async def test_decisions_from_another_thread_are_still_exactly_once(store):
         future = asyncio.run_coroutine_threadsafe(_decide(store, request.id, via), loop)
         return future.result(timeout=5)
 
-    results = await asyncio.gather(
-        asyncio.to_thread(from_thread, Via.SLACK), asyncio.to_thread(from_thread, Via.DISCORD)
-    )
+    results = await asyncio.gather(asyncio.to_thread(from_thread, Via.SLACK), asyncio.to_thread(from_thread, Via.DISCORD))
     assert sorted(results) == [False, True]
 
 

@@ -130,7 +130,7 @@ def _fences_balanced(chunk: str) -> bool:
     fence = None
     for line in chunk.split("\n"):
         stripped = line.strip()
-        if fence is None and (stripped.startswith("```") or stripped.startswith("~~~")):
+        if fence is None and (stripped.startswith(("```", "~~~"))):
             fence = stripped[0] * (len(stripped) - len(stripped.lstrip(stripped[0])))
         elif fence is not None and len(stripped) >= len(fence) and set(stripped) == {fence[0]}:
             fence = None
@@ -149,8 +149,38 @@ def test_platform_markups_escape_what_they_must():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["**", "*", "_", "__", "`", "```", "```py", "\n", "<", ">", "&", "[a](http://x.y)",
-                                 "# ", "- ", "1. ", "> ", "~~", "||", "word", " ", "&amp;", "<b>", "</i>"]), max_size=40))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "**",
+                "*",
+                "_",
+                "__",
+                "`",
+                "```",
+                "```py",
+                "\n",
+                "<",
+                ">",
+                "&",
+                "[a](http://x.y)",
+                "# ",
+                "- ",
+                "1. ",
+                "> ",
+                "~~",
+                "||",
+                "word",
+                " ",
+                "&amp;",
+                "<b>",
+                "</i>",
+            ]
+        ),
+        max_size=40,
+    )
+)
 def test_telegram_markdown_is_always_valid_html(parts):
     from tests.fakes.telegram_api import parse_html
 

@@ -90,7 +90,9 @@ async def test_first_run_telegram_with_only_a_token_pairs_in_a_forum_group(teleg
 
         # the person who paired decides with a button; a stranger's press does nothing
         request = store.approvals.submit("s1", "Bash", {"command": "make deploy"})
-        message = await telegram.wait_for(lambda: next((m for m in telegram.bot_messages() if m.reply_markup and "make deploy" in m.text), None))
+        message = await telegram.wait_for(
+            lambda: next((m for m in telegram.bot_messages() if m.reply_markup and "make deploy" in m.text), None)
+        )
         assert message.chat_id == GROUP and message.thread_id in telegram.topics
         allow = message.reply_markup["inline_keyboard"][0][0]["callback_data"]
         telegram.push_callback(message.message_id, allow, user=MALLORY)
@@ -159,8 +161,7 @@ async def test_slash_pair_on_a_bound_slack_channel(slack, tmp_path):
     from bridges import SlackBridge
 
     store = SessionStore()
-    bridge = SlackBridge(slack.bot_token, slack.channel, app_token=slack.app_token, store=store, data_dir=tmp_path,
-                         require_pairing=True)
+    bridge = SlackBridge(slack.bot_token, slack.channel, app_token=slack.app_token, store=store, data_dir=tmp_path, require_pairing=True)
     await bridge.start()
     try:
         code = store.pairing_codes["slack"]

@@ -20,9 +20,7 @@ def test_a_bad_config_file_gets_one_clear_line_and_no_traceback(tmp_path):
     path.write_text("[approvals]\ntimeout_seconds = 10\nfallback = 'allow'\n")
     result = run("--config", str(path), "--headless", "--exit-after-first-frame")
     assert result.returncode == 2
-    assert result.stderr.strip() == (
-        f'tether-tui: {path}:3: [approvals] fallback: expected one of "deny", "defer", got "allow"'
-    )
+    assert result.stderr.strip() == (f'tether-tui: {path}:3: [approvals] fallback: expected one of "deny", "defer", got "allow"')
     assert "Traceback" not in result.stderr
 
 

@@ -19,7 +19,10 @@ async def test_builtin_and_custom_commands(store):
     assert "/deploy — Deploy the app" in await registry.run("help", None, by="a", via=Via.KEYBOARD)
     assert "usage" not in registry.descriptions()
     assert await registry.run("/status", None, by="a", via=Via.KEYBOARD) == "• claude · repo — waiting for approval, 1 pending"
-    assert await registry.run("timers", "s1", by="a", via=Via.KEYBOARD) == f"• Edit in claude · repo — 30:00 left ({store.approvals.rules()[0].id})"
+    assert (
+        await registry.run("timers", "s1", by="a", via=Via.KEYBOARD)
+        == f"• Edit in claude · repo — 30:00 left ({store.approvals.rules()[0].id})"
+    )
     assert await registry.run("deploy", "s1", "prod", by="a", via=Via.KEYBOARD) == "deploying prod from s1"
     assert await registry.run("stop", None, by="a", via=Via.KEYBOARD) == "Use /stop inside a session."
     assert await registry.run("stop", "s1", by="a", via=Via.KEYBOARD) == "Cannot stop: claude · repo cannot be stopped from here."

@@ -3,6 +3,7 @@ their text and are kept, sessions say the truth about themselves."""
 
 from __future__ import annotations
 
+from tests.scenes import build_scene, request_id
 from tether_tui.app import TetherApp
 from tether_tui.app.screens.notices import NoticesScreen
 from tether_tui.app.widgets.approval_queue import ApprovalQueue
@@ -11,7 +12,6 @@ from tether_tui.app.widgets.request_preview import RequestPreview
 from tether_tui.app.widgets.sessions_table import SessionsTable
 from tether_tui.gateway import HookSessionController
 from tether_tui.models import Origin, SessionState, Via
-from tests.scenes import build_scene, request_id
 
 SIZE = (120, 36)
 
@@ -134,7 +134,7 @@ async def test_notices_keep_brackets_and_are_kept_with_the_full_reasons():
         await pilot.press("m")
         await settle(pilot)
         assert isinstance(app.screen, NoticesScreen)
-        now = dict((name, (state, detail)) for name, state, detail in app.screen.status)
+        now = {name: (state, detail) for name, state, detail in app.screen.status}
         assert now["Telegram"] == ("failing", reason)
         assert now["Config"][1].startswith("config.toml:13: [dashbord]")
         assert any(record.text == reason for record in app.screen.notices)

@@ -25,9 +25,16 @@ async def fake():
 
 def make_bridge(fake: FakeDiscord, tmp_path, store: SessionStore | None = None, **kwargs) -> DiscordBridge:
     kwargs.setdefault("allowed_user_ids", [int(ALICE["id"])])
-    return DiscordBridge(fake.token, CHANNEL, store=store, data_dir=tmp_path / "discord", api_url=fake.api_url,
-                         gateway_url=fake.gateway_url, guild_ready_timeout=0.05, **kwargs)
-
+    return DiscordBridge(
+        fake.token,
+        CHANNEL,
+        store=store,
+        data_dir=tmp_path / "discord",
+        api_url=fake.api_url,
+        gateway_url=fake.gateway_url,
+        guild_ready_timeout=0.05,
+        **kwargs,
+    )
 
 
 def approval(fake: FakeDiscord, text: str = "🔐"):
@@ -41,7 +48,7 @@ async def demo(fake, tmp_path):
 
 
 async def test_demo_session_gets_a_public_thread_and_a_button_unblocks_it(fake, demo):
-    store, session_id, bridge = demo
+    store, session_id, _bridge = demo
     message = await fake.wait_for(lambda: approval(fake))
     thread = fake.thread_named(store.session(session_id).title)
     assert thread is not None and message.channel_id == thread
@@ -79,8 +86,11 @@ async def test_strangers_stale_buttons_and_text_decisions(fake, demo, caplog):
 
     # a message whose buttons point at requests nobody knows (forged, or long gone)
     for custom_id in ("tether:ap:forgedtoken:y", "tether:ap:=req_gone:y", "tether:nonsense"):
-        stale = fake.bot_message(message.channel_id, "🔐 old", [{"type": 1, "components": [
-            {"type": 2, "style": 2, "label": "✅ Allow", "custom_id": custom_id}]}])
+        stale = fake.bot_message(
+            message.channel_id,
+            "🔐 old",
+            [{"type": 1, "components": [{"type": 2, "style": 2, "label": "✅ Allow", "custom_id": custom_id}]}],
+        )
         assert await fake.answer_to(await fake.click(stale, stale.buttons[0])) == "This button has expired."
     assert request.pending
 
@@ -134,7 +144,7 @@ async def test_pairing_nobody_by_default_a_one_time_code_lockout(fake, tmp_path,
 
 
 async def test_dropped_gateway_resumes_and_a_429_is_waited_out(fake, demo):
-    store, session_id, bridge = demo
+    _store, _session_id, _bridge = demo
     message = await fake.wait_for(lambda: approval(fake))
     assert fake.identifies == 1
     await fake.drop_gateway()
@@ -162,7 +172,11 @@ async def test_used_alone_commands_long_output_and_code_blocks(fake, tmp_path):
         await fake.wait_for(lambda: heard)
         assert heard[0] == (thread, "q1", True, "dir")
 
-        final = "Done. Here is the new module:\n```python\n" + "\n".join(f"def f{i}(): return {i}  # `{i}`" for i in range(300)) + "\n```\n**End**"
+        final = (
+            "Done. Here is the new module:\n```python\n"
+            + "\n".join(f"def f{i}(): return {i}  # `{i}`" for i in range(300))
+            + "\n```\n**End**"
+        )
         bridge.store.append_output(bridge.mirror.session_of(thread), final, final=True)
         await fake.wait_for(lambda: any("**End**" in m.content for m in fake.bot_messages(thread)), 30)
         finals = [m for m in fake.bot_messages(thread) if "def f" in m.content]

@@ -71,12 +71,21 @@ async def test_doctor_on_a_healthy_setup_says_all_good(fakes, tmp_path):
         await gateway.stop()
     assert code == 0, output
     for line in (
-        "✓ Config: ", "mode 600, readable by you only",
-        "✓ Telegram token: the bot @tether_bot", f"✓ Telegram group {GROUP}: a forum, the bot an admin that manages topics",
-        "✓ Slack bot token: @tether in Agents", "✓ Slack scopes", "✓ Slack app token: Socket Mode answers",
+        "✓ Config: ",
+        "mode 600, readable by you only",
+        "✓ Telegram token: the bot @tether_bot",
+        f"✓ Telegram group {GROUP}: a forum, the bot an admin that manages topics",
+        "✓ Slack bot token: @tether in Agents",
+        "✓ Slack scopes",
+        "✓ Slack app token: Socket Mode answers",
         "✓ Slack channel C0AGENTS: the app is in it",
-        "✓ Discord token", "✓ Discord intents: Message Content on", f"✓ Discord channel {discord_api.CHANNEL}: the bot may post",
-        "✓ Claude Code hooks in", "✓ Codex hooks in", "✓ Gemini CLI hooks in", "✓ Dashboard: answering on",
+        "✓ Discord token",
+        "✓ Discord intents: Message Content on",
+        f"✓ Discord channel {discord_api.CHANNEL}: the bot may post",
+        "✓ Claude Code hooks in",
+        "✓ Codex hooks in",
+        "✓ Gemini CLI hooks in",
+        "✓ Dashboard: answering on",
     ):
         assert line in output, f"{line!r} not in\n{output}"
     assert output.rstrip().endswith("All good.")
@@ -95,8 +104,20 @@ async def test_doctor_names_each_broken_thing_with_its_fix(fakes, tmp_path):
     claude_settings = settings_path("claude", None)
     claude_settings.parent.mkdir(parents=True)
     gone = tmp_path / "old-venv" / "bin" / "tether-tui"
-    claude_settings.write_text(json.dumps({"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [
-        {"type": "command", "command": f"{gone} hook claude --wait 3540 --fallback defer", "timeout": 3600}]}]}}))
+    claude_settings.write_text(
+        json.dumps(
+            {
+                "hooks": {
+                    "PreToolUse": [
+                        {
+                            "matcher": "*",
+                            "hooks": [{"type": "command", "command": f"{gone} hook claude --wait 3540 --fallback defer", "timeout": 3600}],
+                        }
+                    ]
+                }
+            }
+        )
+    )
 
     code, output = await run_doctor(config_path)
     assert code == 1
@@ -118,7 +139,7 @@ async def test_doctor_names_each_broken_thing_with_its_fix(fakes, tmp_path):
 
 
 async def test_doctor_explains_a_group_without_topics(fakes, tmp_path):
-    telegram, slack, discord = fakes
+    telegram, _slack, _discord = fakes
     config_path = tmp_path / "config.toml"
     config_path.write_text(f'[telegram]\ntoken = "{telegram.token}"\nforum_group_id = {NOT_FORUM}\n')
     config_path.chmod(0o600)
@@ -172,4 +193,3 @@ async def test_setup_slack_checks_both_tokens_and_binds_the_channel(fakes, tmp_p
     assert await asyncio.wait_for(task, 20) == 0
     text = config_path.read_text()
     assert 'channel_id = "C0AGENTS"' in text and f'app_token = "{slack.app_token}"' in text
-

@@ -52,8 +52,16 @@ def permission_request(command="make deploy", session="sess-1", **extra):
 async def hook(agent, event, *args, stdin=None):
     """Run the real `tether-tui hook` command; returns (exit code, stdout JSON or None, stderr)."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tether_tui", "hook", agent, *args,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT,
+        sys.executable,
+        "-m",
+        "tether_tui",
+        "hook",
+        agent,
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=ROOT,
     )
     data = stdin if stdin is not None else json.dumps(event).encode()
     out, err = await asyncio.wait_for(process.communicate(data), 30)
@@ -110,7 +118,12 @@ async def test_deny_feeds_the_reason_back(store, gateway):
 
 
 async def test_allow_for_a_while_is_our_own_rule_never_claudes_permission_update(store, gateway):
-    suggestion = {"type": "addRules", "rules": [{"toolName": "Bash", "ruleContent": "make:*"}], "behavior": "allow", "destination": "localSettings"}
+    suggestion = {
+        "type": "addRules",
+        "rules": [{"toolName": "Bash", "ruleContent": "make:*"}],
+        "behavior": "allow",
+        "destination": "localSettings",
+    }
     task = asyncio.create_task(hook("claude", permission_request(permission_suggestions=[suggestion])))
     (request,) = await wait_pending(store)
     store.approvals.allow_with_timer(request.id, "tool", 30, by="alice", via=Via.KEYBOARD)
@@ -119,7 +132,7 @@ async def test_allow_for_a_while_is_our_own_rule_never_claudes_permission_update
     assert decision["behavior"] == "allow"
     assert "updatedPermissions" not in decision  # Claude would keep it beyond our timer, unrevocable
     # and our own timer lets the next one through without anybody
-    code, output, _ = await hook("claude", permission_request("make test"))
+    _code, output, _ = await hook("claude", permission_request("make test"))
     assert output["hookSpecificOutput"]["decision"]["behavior"] == "allow"
 
 
@@ -134,8 +147,14 @@ async def test_codex_and_gemini_formats(store, gateway):
     store.approvals.decide(request.id, False, by="a", via=Via.KEYBOARD, reason="no")
     assert (await task)[1]["hookSpecificOutput"]["permissionDecision"] == "deny"
 
-    gemini = {"session_id": "gm", "cwd": "/w", "hook_event_name": "BeforeTool", "tool_name": "run_shell_command",
-              "tool_input": {"command": "rm -r dist"}, "timestamp": "2026-01-01T00:00:00Z"}
+    gemini = {
+        "session_id": "gm",
+        "cwd": "/w",
+        "hook_event_name": "BeforeTool",
+        "tool_name": "run_shell_command",
+        "tool_input": {"command": "rm -r dist"},
+        "timestamp": "2026-01-01T00:00:00Z",
+    }
     task = asyncio.create_task(hook("gemini", gemini))
     (request,) = await wait_pending(store)
     assert request.summary == "rm -r dist"
@@ -169,7 +188,7 @@ async def test_bad_arguments(runtime):
 
 async def test_the_hook_gives_up_before_the_agent_would_and_withdraws(store, gateway):
     events = store.bus.subscribe("test")
-    code, output, err = await hook("claude", permission_request(), "--wait", "0.5", "--fallback", "deny")
+    _code, output, err = await hook("claude", permission_request(), "--wait", "0.5", "--fallback", "deny")
     assert output["hookSpecificOutput"]["decision"]["behavior"] == "deny" and "no decision within 0.5 s" in err
     await asyncio.sleep(0.2)
     (decided,) = [e for e in events.drain() if isinstance(e, ApprovalDecided)]
@@ -179,8 +198,15 @@ async def test_the_hook_gives_up_before_the_agent_would_and_withdraws(store, gat
 
 async def test_a_killed_hook_withdraws_its_request(store, gateway):
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tether_tui", "hook", "claude", stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, cwd=ROOT,
+        sys.executable,
+        "-m",
+        "tether_tui",
+        "hook",
+        "claude",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+        cwd=ROOT,
     )
     process.stdin.write(json.dumps(permission_request()).encode())
     process.stdin.close()
@@ -196,7 +222,8 @@ async def test_a_killed_hook_withdraws_its_request(store, gateway):
 
 async def test_a_dashboard_killed_mid_wait_leaves_the_decision_to_the_agent(runtime, tmp_path):
     script = tmp_path / "dashboard.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import asyncio
         from tether_tui.gateway import Gateway
         from tether_tui.store import SessionStore
@@ -206,7 +233,8 @@ async def test_a_dashboard_killed_mid_wait_leaves_the_decision_to_the_agent(runt
             print("ready", flush=True)
             await asyncio.Event().wait()
         asyncio.run(main())
-    """))
+    """)
+    )
     dashboard = await asyncio.create_subprocess_exec(sys.executable, str(script), stdout=asyncio.subprocess.PIPE, cwd=ROOT)
     assert (await dashboard.stdout.readline()).strip() == b"ready"
     waiting = asyncio.create_task(hook("claude", permission_request()))
@@ -224,7 +252,10 @@ async def test_lifecycle_events_update_the_session(store, gateway):
     assert store.session("s9").state is SessionState.RUNNING
     await hook("claude", {**base, "hook_event_name": "UserPromptSubmit", "prompt": "fix the build"})
     await hook("claude", {**base, "hook_event_name": "PostToolUse", "tool_name": "Edit", "tool_input": {"file_path": "a.py"}})
-    await hook("claude", {**base, "hook_event_name": "Notification", "message": "Claude needs your permission", "notification_type": "permission_prompt"})
+    await hook(
+        "claude",
+        {**base, "hook_event_name": "Notification", "message": "Claude needs your permission", "notification_type": "permission_prompt"},
+    )
     assert store.session("s9").needs_attention
     await hook("claude", {**base, "hook_event_name": "Stop", "last_assistant_message": "Build fixed."})
     assert store.session("s9").state is SessionState.IDLE
@@ -291,7 +322,11 @@ def test_the_hook_command_loads_only_what_it_needs():
     [
         ("claude", {"hook_event_name": "PermissionRequest"}, "PermissionRequest event without a session_id"),
         ("claude", {"hook_event_name": "PermissionRequest", "session_id": "s"}, "PermissionRequest event without a tool_name"),
-        ("gemini", {"hook_event_name": "BeforeTool", "session_id": "g", "tool_name": "x", "tool_input": "rm"}, "BeforeTool event whose tool_input is not a JSON object"),
+        (
+            "gemini",
+            {"hook_event_name": "BeforeTool", "session_id": "g", "tool_name": "x", "tool_input": "rm"},
+            "BeforeTool event whose tool_input is not a JSON object",
+        ),
         ("codex", {"hook_event_name": "PreToolUse", "session_id": 7, "tool_name": "shell"}, "PreToolUse event without a session_id"),
     ],
 )

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_gateway import hook, permission_request, wait_pending
 from tether_tui.gateway import MAX_LINE, Gateway
 from tether_tui.models import Via
 from tether_tui.paths import UnsafeRuntimeError
-from tests.test_gateway import hook, permission_request, wait_pending
 
 NOBODY = 65534
 
@@ -57,7 +57,7 @@ async def test_idle_connections_are_closed_and_the_limit_refuses_the_rest(store,
         task = asyncio.create_task(hook("claude", permission_request()))
         (request,) = await wait_pending(store)
         store.approvals.decide(request.id, True, by="dev", via=Via.KEYBOARD)
-        code, output, _ = await task
+        _code, output, _ = await task
         assert output["hookSpecificOutput"]["decision"]["behavior"] == "allow"
     finally:
         await gateway.stop()
@@ -114,12 +114,12 @@ async def test_the_hook_refuses_a_folder_open_to_others_and_a_socket_it_does_not
     await gateway.start()
     try:
         runtime.chmod(0o1777)
-        code, output, err = await hook("claude", permission_request(), "--fallback", "deny")
+        _code, output, err = await hook("claude", permission_request(), "--fallback", "deny")
         assert output["hookSpecificOutput"]["decision"]["behavior"] == "deny"
         assert "written by other users" in err
         runtime.chmod(0o700)
         os.chown(gateway.path, NOBODY, NOBODY)
-        code, output, err = await hook("claude", permission_request())
+        _code, output, err = await hook("claude", permission_request())
         assert output is None and "another user" in err
         assert store.approvals.pending() == []
     finally:
@@ -140,11 +140,14 @@ async def test_a_planted_socket_that_answers_allow_is_never_believed(tmp_path, m
         loop = asyncio.get_running_loop()
         planted.setblocking(False)
         connection, _ = await loop.sock_accept(planted)
-        await loop.sock_sendall(connection, json.dumps({"v": 1, "stdout": {"hookSpecificOutput": {"decision": {"behavior": "allow"}}}, "exit": 0}).encode() + b"\n")
+        await loop.sock_sendall(
+            connection,
+            json.dumps({"v": 1, "stdout": {"hookSpecificOutput": {"decision": {"behavior": "allow"}}}, "exit": 0}).encode() + b"\n",
+        )
         connection.close()
 
     server = asyncio.create_task(answer_allow())
-    code, output, err = await hook("claude", permission_request())
+    _code, output, err = await hook("claude", permission_request())
     server.cancel()
     planted.close()
     assert output is None and "not asking through a socket" in err

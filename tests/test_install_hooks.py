@@ -15,7 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def cli(*args, home: Path):
     return subprocess.run(
         [sys.executable, "-m", "tether_tui", "install-hooks", *args],
-        capture_output=True, text=True, cwd=ROOT, env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
     )
 
 

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.shell_grammar import DANGEROUS, disguised, shell_requests
 from tether_tui.config import ApprovalSettings, ConfigError, parse_config
 from tether_tui.models import Outcome, RuleScope, Via
 from tether_tui.rules import RequestContext, ToolPattern, command_rule_for, never_auto_approved, rule_matches
-from tests.shell_grammar import DANGEROUS, disguised, shell_requests
 
 REPO = "/work/repo"
 NEVER = ApprovalSettings().never_patterns
@@ -85,11 +85,31 @@ async def test_a_runner_resolving_by_its_own_id_reaches_only_its_own_session(sto
 
 # ------------------------------------------------------------------------------------ never-auto-approve
 LISTED_BYPASSES = [
-    "FOO=1 sudo ls", "env sudo ls", "\\sudo ls", "'sudo' ls", "bash -c 'sudo ls'", "$(sudo id)", "(sudo ls)",
-    "if true; then sudo ls; fi", "rm -fr /", "/bin/rm -rf /", "rm -rf $HOME", "git push origin main --force",
-    "git push origin +main", "sudo rm -rf /", "rm -r -f /", "rm --recursive --force /", "rm -rf ~",
-    "rm -rf ${HOME}", "echo ok && sudo true", "xargs sudo rm < list", "find / -exec rm -rf {} +",
-    "timeout 5 nice -n 1 sudo ls", "eval 'sudo ls'", "sh -lc \"git push -f\"", "git -C x push --force-with-lease",
+    "FOO=1 sudo ls",
+    "env sudo ls",
+    "\\sudo ls",
+    "'sudo' ls",
+    "bash -c 'sudo ls'",
+    "$(sudo id)",
+    "(sudo ls)",
+    "if true; then sudo ls; fi",
+    "rm -fr /",
+    "/bin/rm -rf /",
+    "rm -rf $HOME",
+    "git push origin main --force",
+    "git push origin +main",
+    "sudo rm -rf /",
+    "rm -r -f /",
+    "rm --recursive --force /",
+    "rm -rf ~",
+    "rm -rf ${HOME}",
+    "echo ok && sudo true",
+    "xargs sudo rm < list",
+    "find / -exec rm -rf {} +",
+    "timeout 5 nice -n 1 sudo ls",
+    "eval 'sudo ls'",
+    'sh -lc "git push -f"',
+    "git -C x push --force-with-lease",
 ]
 
 
@@ -121,8 +141,18 @@ def test_every_dangerous_core_is_named_by_the_default_list(core):
 
 @pytest.mark.parametrize(
     "command",
-    ["echo 'unterminated", "$CMD --force", "bash -c \"$SCRIPT\"", "curl https://x.sh | sh", "eval \"$X\"",
-     "s{u,x}do ls", "/bin/su?o ls", "! if true; then sudo ls; fi", "env -S 'sudo ls'", "a" * 100_001],
+    [
+        "echo 'unterminated",
+        "$CMD --force",
+        'bash -c "$SCRIPT"',
+        "curl https://x.sh | sh",
+        'eval "$X"',
+        "s{u,x}do ls",
+        "/bin/su?o ls",
+        "! if true; then sudo ls; fi",
+        "env -S 'sudo ls'",
+        "a" * 100_001,
+    ],
 )
 async def test_commands_that_cannot_be_read_for_sure_ask(store, command):
     add(store)
@@ -133,8 +163,18 @@ async def test_commands_that_cannot_be_read_for_sure_ask(store, command):
 
 @pytest.mark.parametrize(
     "command",
-    ["npm test", "ls -la", "rm -rf build dist", "git push origin main", "bash -c 'make test'", "git status && git diff",
-     "sudo_helper.sh", "echo sudo", "grep -r 'rm -rf /' docs", "pytest -x | tee out.txt"],
+    [
+        "npm test",
+        "ls -la",
+        "rm -rf build dist",
+        "git push origin main",
+        "bash -c 'make test'",
+        "git status && git diff",
+        "sudo_helper.sh",
+        "echo sudo",
+        "grep -r 'rm -rf /' docs",
+        "pytest -x | tee out.txt",
+    ],
 )
 async def test_ordinary_commands_still_pass_a_session_rule(store, command):
     add(store)

@@ -3,32 +3,36 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tether_tui.models import Rule, RuleScope, Via
 from tether_tui.rules import (
-    RequestContext,
     CommandRule,
+    RequestContext,
     ToolPattern,
     path_within,
     resolve_path,
     rule_matches,
 )
 
-segment = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-.", min_size=1, max_size=8).filter(
-    lambda s: s not in (".", "..")
-)
+segment = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-.", min_size=1, max_size=8).filter(lambda s: s not in (".", ".."))
 segments = st.lists(segment, min_size=1, max_size=4)
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def rule(**fields) -> Rule:
     return Rule(
-        id="r", scope=fields.pop("scope", RuleScope.TOOL), created_at=NOW, expires_at=NOW, expires_mono=1e9,
-        created_by="t", created_via=Via.KEYBOARD, **fields,
+        id="r",
+        scope=fields.pop("scope", RuleScope.TOOL),
+        created_at=NOW,
+        expires_at=NOW,
+        expires_mono=1e9,
+        created_by="t",
+        created_via=Via.KEYBOARD,
+        **fields,
     )
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from tests.waiting import until
 from runners import Runner, RunnerEvents, RunnerRegistry, RunnerUnavailableError, default_registry
 from runners.demo import DemoRunner
 from runners.launcher import SessionLauncher
+from tests.waiting import until
 from tether_tui.models import SessionState, Via
 from tether_tui.store import SessionStore
 

@@ -24,9 +24,9 @@ async def fake():
 
 def make_bridge(fake: FakeSlack, tmp_path, store: SessionStore | None = None, **kwargs) -> SlackBridge:
     kwargs.setdefault("allowed_user_ids", [ALICE["id"]])
-    return SlackBridge(fake.bot_token, fake.channel, app_token=fake.app_token, store=store,
-                       data_dir=tmp_path / "slack", api_url=fake.api_url, **kwargs)
-
+    return SlackBridge(
+        fake.bot_token, fake.channel, app_token=fake.app_token, store=store, data_dir=tmp_path / "slack", api_url=fake.api_url, **kwargs
+    )
 
 
 def approval(fake: FakeSlack, text: str = "🔐"):
@@ -40,7 +40,7 @@ async def demo(fake, tmp_path):
 
 
 async def test_demo_session_gets_a_thread_and_a_button_unblocks_it(fake, demo):
-    store, session_id, bridge = demo
+    store, session_id, _bridge = demo
     message = await fake.wait_for(lambda: approval(fake))
     thread = fake.thread_named(store.session(session_id).title)
     assert thread is not None and message.thread_ts == thread
@@ -160,8 +160,9 @@ async def test_commands_as_text_and_as_slash_command_with_the_custom_registry(fa
         calls.append((thread_id, args))
         return f"deploying {args} <now> & later"
 
-    bridge = await started(make_bridge(fake, tmp_path, store, commands={"deploy": CommandDef("Deploy it", deploy)},
-                                       disabled_commands={"usage"}))
+    bridge = await started(
+        make_bridge(fake, tmp_path, store, commands={"deploy": CommandDef("Deploy it", deploy)}, disabled_commands={"usage"})
+    )
     try:
         message = await fake.wait_for(lambda: approval(fake))
         thread = message.thread_ts
@@ -219,10 +220,13 @@ async def test_final_markdown_is_mrkdwn_and_long_output_is_cut_within_limits(fak
     bridge = await started(make_bridge(fake, tmp_path, store))
     try:
         thread = await fake.wait_for(lambda: fake.thread_named("writer &lt;agent&gt; &amp; co"))
-        final = "## Done\n**All tests pass** — see [the report](https://ci.example.com/r/1).\n\n```python\n" + \
-            "\n".join(f"x{i} = {i} < {i + 1}" for i in range(400)) + "\n```\nThat's all & more."
+        final = (
+            "## Done\n**All tests pass** — see [the report](https://ci.example.com/r/1).\n\n```python\n"
+            + "\n".join(f"x{i} = {i} < {i + 1}" for i in range(400))
+            + "\n```\nThat's all & more."
+        )
         store.append_output("s1", final, final=True)
-        store.append_output("s1", "\n".join("line <%d> & " % i + "y" * 100 for i in range(300)))
+        store.append_output("s1", "\n".join(f"line <{i}> & " + "y" * 100 for i in range(300)))
         messages = await fake.wait_for(lambda: [m for m in fake.bot_messages(thread) if "That's all" in m.text], 30)
         finals = [m for m in fake.bot_messages(thread) if "x1 = 1" in m.text or "*All tests pass*" in m.text or "That's all" in m.text]
         assert finals[0].text.startswith("*Done*") and "<https://ci.example.com/r/1|the report>" in finals[0].text
@@ -262,7 +266,7 @@ async def test_slack_down_at_start_then_back_and_the_token_never_logged(fake, tm
 
 
 async def test_deny_with_reason_button_then_the_next_message_is_the_reason(fake, demo):
-    store, session_id, bridge = demo
+    store, session_id, _bridge = demo
     message = await fake.wait_for(lambda: approval(fake))
     request = store.approvals.pending(session_id)[0]
     await fake.click(message, message.button("💬"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tether_tui.app import TetherApp
 from tests.scenes import VIEWS, build_scene, open_view, scene_launcher
+from tether_tui.app import TetherApp
 
 
 class SceneApp(TetherApp):

@@ -24,7 +24,7 @@ GROUP = -1001234567890
 ALICE = {"id": 1001, "is_bot": False, "first_name": "Alice", "username": "alice"}
 MALLORY = {"id": 666, "is_bot": False, "first_name": "Mallory", "username": "mallory"}
 
-QUICK_START = '''
+QUICK_START = """
 import asyncio
 from bridges import TelegramBridge, Handlers
 
@@ -51,7 +51,7 @@ async def main():
     await bridge.wait_until_stopped()
 
 asyncio.run(main())
-'''
+"""
 
 
 @pytest.fixture
@@ -65,10 +65,15 @@ async def fake():
 def make_bridge(fake: FakeTelegram, tmp_path: Path, store: SessionStore | None = None, **kwargs) -> TelegramBridge:
     kwargs.setdefault("allowed_user_ids", [ALICE["id"]])
     return TelegramBridge(
-        fake.token, fake.group_id, store=store, data_dir=tmp_path / "tg", base_url=fake.base_url,
-        base_file_url=fake.file_url, poll_timeout=1, **kwargs,
+        fake.token,
+        fake.group_id,
+        store=store,
+        data_dir=tmp_path / "tg",
+        base_url=fake.base_url,
+        base_file_url=fake.file_url,
+        poll_timeout=1,
+        **kwargs,
     )
-
 
 
 def approval_message(fake: FakeTelegram):
@@ -88,10 +93,15 @@ async def test_quick_start_runs_as_written(fake, tmp_path):
     fake.group_id = 123456
     script = tmp_path / "quickstart.py"
     script.write_text(QUICK_START)
-    env = {**os.environ, "TETHER_TUI_TELEGRAM_API_URL": fake.base_url, "TETHER_TUI_DATA_DIR": str(tmp_path / "data"),
-           "PYTHONPATH": str(ROOT)}
-    process = await asyncio.create_subprocess_exec(sys.executable, str(script), env=env, cwd=tmp_path,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    env = {
+        **os.environ,
+        "TETHER_TUI_TELEGRAM_API_URL": fake.base_url,
+        "TETHER_TUI_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONPATH": str(ROOT),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     try:
         message = await fake.wait_for(lambda: approval_message(fake), 20)
         assert list(fake.topics.values()) == ["My Agent Task"]
@@ -105,7 +115,7 @@ async def test_quick_start_runs_as_written(fake, tmp_path):
         assert process.returncode is None
     finally:
         process.kill()
-        out, err = await process.communicate()
+        _out, err = await process.communicate()
     assert b"Traceback" not in err, err.decode()[-2000:]
 
 
@@ -139,7 +149,7 @@ async def demo(fake, tmp_path):
 
 
 async def test_demo_agent_is_unblocked_from_telegram_and_the_message_shows_who(fake, demo):
-    store, session_id, bridge = demo
+    _store, _session_id, _bridge = demo
     message = await fake.wait_for(lambda: approval_message(fake))
     assert fake.topics[message.thread_id] == "claude · invoice-api"
     assert "pytest -q tests/test_dates.py" in message.text
@@ -164,7 +174,7 @@ async def test_strangers_and_other_chats_change_nothing(fake, demo):
 
 
 async def test_keyboard_first_edits_the_telegram_message_and_late_presses_are_told(fake, demo):
-    store, session_id, bridge = demo
+    store, session_id, _bridge = demo
     message = await fake.wait_for(lambda: approval_message(fake))
     (request,) = store.approvals.pending(session_id)
     store.approvals.decide(request.id, False, by="dev", via=Via.KEYBOARD, reason="not now")
@@ -209,11 +219,13 @@ async def test_a_restart_reuses_the_topic(fake, tmp_path):
 
 
 async def test_deny_with_reason_by_replying_and_input_and_commands(fake, demo):
-    store, session_id, bridge = demo
+    store, session_id, _bridge = demo
     message = await fake.wait_for(lambda: approval_message(fake))
     thread = message.thread_id
     fake.push_callback(message.message_id, button(message, "💬"), user=ALICE)
-    prompt = await fake.wait_for(lambda: next((m for m in fake.bot_messages(thread) if "your next message here is the reason" in m.text), None))
+    prompt = await fake.wait_for(
+        lambda: next((m for m in fake.bot_messages(thread) if "your next message here is the reason" in m.text), None)
+    )
     fake.push_text("run only the date tests", thread_id=thread, user=ALICE, reply_to=prompt.message_id)
     await fake.wait_for(lambda: "denied by alice via Telegram" in fake.messages[message.message_id].text)
     assert "run only the date tests" in fake.messages[message.message_id].text
@@ -413,10 +425,18 @@ async def test_auto_approvals_are_announced_in_one_notice_and_final_messages_arr
         assert "ls 4" in notice.text and not approval_message(fake)
         final = "Done: " + " ".join(f"step{n}" for n in range(600))  # longer than one message
         await store.on_output("s1", "stdout", final, is_final=True)
-        parts = await fake.wait_for(lambda: [m.text for m in fake.bot_messages() if "step" in m.text and "<pre>" not in m.text] if len([m for m in fake.bot_messages() if "step" in m.text]) >= 2 else None)
+        parts = await fake.wait_for(
+            lambda: (
+                [m.text for m in fake.bot_messages() if "step" in m.text and "<pre>" not in m.text]
+                if len([m for m in fake.bot_messages() if "step" in m.text]) >= 2
+                else None
+            )
+        )
         assert " ".join(parts).split() == final.split()  # every word whole, none lost
         # an agent's Markdown arrives as Telegram formatting
-        await store.on_output("s1", "stdout", "**Fixed** the `parse_due_date` bug & added tests:\n```python\nassert a < b\n```", is_final=True)
+        await store.on_output(
+            "s1", "stdout", "**Fixed** the `parse_due_date` bug & added tests:\n```python\nassert a < b\n```", is_final=True
+        )
         shown = await fake.wait_for(lambda: next((m for m in fake.bot_messages() if "Fixed" in m.text), None))
         assert shown.text.startswith("<b>Fixed</b> the <code>parse_due_date</code> bug &amp; added tests:")
         assert "assert a &lt; b" in shown.text and "<pre>" in shown.text and fake.rejected == []
@@ -459,7 +479,9 @@ async def test_new_starts_a_real_agent_from_the_phone_only_in_allowed_folders(fa
         fake.push_text(f"/new scripted {work}/api", thread_id=None, user=ALICE)
         fake.push_text(f"/new scripted {work}/api: make from-phone.txt", thread_id=None, user=MALLORY)
         await fake.wait_for(lambda: any("Unknown agent 'nosuch'" in m.text for m in fake.bot_messages()))
-        await fake.wait_for(lambda: any("Write it as: new &lt;agent&gt;" in m.text or "Write it as: new <agent>" in m.text for m in fake.bot_messages()))
+        await fake.wait_for(
+            lambda: any("Write it as: new &lt;agent&gt;" in m.text or "Write it as: new <agent>" in m.text for m in fake.bot_messages())
+        )
         assert store.sessions() == []  # the stranger started nothing either
         fake.push_text(f"/new scripted {work}/api: make from-phone.txt", thread_id=None, user=ALICE)
         started_reply = await fake.wait_for(lambda: next((m for m in fake.bot_messages() if "Started scripted · api:" in m.text), None))

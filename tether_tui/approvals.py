@@ -352,17 +352,17 @@ class ApprovalEngine:
             if command_rule is None:
                 raise ValueError("this request is not a single shell command")
             return RuleScope.TOOL, {
-                "session_id": request.session_id, "tool_name": request.tool_name,
-                "command_prefix": command_rule.text, "command_exact": command_rule.exact,
+                "session_id": request.session_id,
+                "tool_name": request.tool_name,
+                "command_prefix": command_rule.text,
+                "command_exact": command_rule.exact,
             }
         if timer == "tool-everywhere":
             return RuleScope.TOOL, {"tool_name": request.tool_name}
         tool = request.tool_name if timer in ("tool", request.tool_name) else timer
         return RuleScope.TOOL, {"session_id": request.session_id, "tool_name": tool}
 
-    def allow_with_timer(
-        self, request_id: str, timer: TimerChoice, minutes: float | None = None, *, by: str, via: Via
-    ) -> DecideResult:
+    def allow_with_timer(self, request_id: str, timer: TimerChoice, minutes: float | None = None, *, by: str, via: Via) -> DecideResult:
         """Allow a request and set a rule for the ones like it (which lets matching pending
         requests through as well)."""
         request = self.get(request_id)

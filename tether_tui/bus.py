@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class Subscription:
-    def __init__(self, bus: "EventBus", name: str, output_line_cap: int) -> None:
+    def __init__(self, bus: EventBus, name: str, output_line_cap: int) -> None:
         self.name = name
         self.output_line_cap = output_line_cap
         self.skipped_lines = 0
@@ -37,9 +37,7 @@ class Subscription:
                 pending.skipped += event.skipped
                 self._trim(pending)
                 return
-            chunk = OutputAppended(
-                event.session_id, list(event.lines), event.first_seq, event.skipped, event.final
-            )
+            chunk = OutputAppended(event.session_id, list(event.lines), event.first_seq, event.skipped, event.final)
             if not chunk.final:  # a final message arrives whole; its readers bound what they show
                 self._trim(chunk)
             self._pending_output[event.session_id] = chunk

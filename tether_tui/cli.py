@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from tether_tui import __version__
@@ -43,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--uninstall", action="store_true", help="remove tether-tui's hooks")
     install.add_argument("--dry-run", action="store_true", help="print the result, write nothing")
     install.add_argument(
-        "--fallback", choices=["defer", "deny"], default="defer",
+        "--fallback",
+        choices=["defer", "deny"],
+        default="defer",
         help="when the dashboard is not running: leave the decision to the agent (defer) or deny",
     )
 
@@ -67,7 +68,7 @@ def _config_path(args: argparse.Namespace) -> Path:
     return getattr(args, "config_file", None) or args.config or default_config_path()
 
 
-def _load(path: Path, *, explicit: bool = False) -> "Config":
+def _load(path: Path, *, explicit: bool = False) -> Config:
     """Load the config; one named on the command line that does not exist is said so."""
     import dataclasses
 
@@ -147,13 +148,12 @@ def run_dashboard(args: argparse.Namespace) -> int:
         demo = args.demo if args.demo is not None else config.dashboard.demo_sessions
 
     from bridges.supervisor import BridgeSupervisor
+    from runners import default_registry
+    from runners.acp.profiles import profiles_from_config
     from runners.launcher import SessionLauncher
     from tether_tui.app import TetherApp
     from tether_tui.commands import CommandRegistry
     from tether_tui.gateway import Gateway
-
-    from runners import default_registry
-    from runners.acp.profiles import profiles_from_config
 
     launcher = SessionLauncher(store, default_registry(profiles_from_config(config.agents)))
     commands = CommandRegistry(store)

@@ -4,7 +4,7 @@ so tests and snapshots can freeze or advance it."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -18,7 +18,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc).astimezone()
+        return datetime.now(UTC).astimezone()
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -28,7 +28,7 @@ class FakeClock:
     """A clock that only moves when told to."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._wall = start or datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
+        self._wall = start or datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
         self._mono = 1000.0
 
     def now(self) -> datetime:

@@ -56,7 +56,7 @@ class CommandRegistry:
 
     def __init__(
         self,
-        store: "SessionStore",
+        store: SessionStore,
         custom: Mapping[str, CommandDef] | None = None,
         disabled: set[str] | frozenset[str] | None = None,
     ) -> None:

@@ -238,9 +238,8 @@ def _key_line(text: str, section: str, key: str | None) -> int | None:
             if current == section:
                 header_line = number
             continue
-        if current == section and key is not None:
-            if re.match(rf'^"?{re.escape(key)}"?\s*=', line):
-                return number
+        if current == section and key is not None and re.match(rf'^"?{re.escape(key)}"?\s*=', line):
+            return number
     return header_line
 
 
@@ -347,9 +346,7 @@ def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | N
     agents = _agents(raw.pop("agents", {}), text, path)
     for name, value in raw.items():
         if name not in SECTIONS:
-            raise ConfigError(
-                path, f"unknown section (known: {', '.join(SECTIONS)})", line=_key_line(text, name, None), key=f"[{name}]"
-            )
+            raise ConfigError(path, f"unknown section (known: {', '.join(SECTIONS)})", line=_key_line(text, name, None), key=f"[{name}]")
         if not isinstance(value, dict):
             raise ConfigError(path, "must be a table", key=name)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
+from tomlkit.items import InlineTable, Table
 
 from tether_tui.config import ConfigError, parse_config, read_config_text
 from tether_tui.paths import write_private_atomic
@@ -26,7 +27,7 @@ def set_values(path: Path, section: str, values: Mapping[str, Any]) -> None:
     if table is None:
         table = tomlkit.table()
         document[section] = table
-    elif not isinstance(table, Mapping):
+    elif not isinstance(table, (Table, InlineTable)):
         raise ConfigError(path, f"not changed: {section} is not a table")
     for key, value in values.items():
         table[key] = value

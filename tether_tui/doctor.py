@@ -33,9 +33,9 @@ def config_findings(path: Path) -> tuple[Config | None, list[Finding]]:
         return config, [note(f"Config: {path} does not exist, defaults apply", "tether-tui setup telegram (or slack, discord)")]
     findings = [ok(f"Config: {path} parses")]
     mode = stat.S_IMODE(path.stat().st_mode)
-    if config.secrets and mode & 0o077:
+    if config.secrets() and mode & 0o077:
         findings.append(fail(f"Config: holds tokens and is readable by others (mode {mode:o})", f"chmod 600 {shlex.quote(str(path))}"))
-    elif config.secrets:
+    elif config.secrets():
         findings.append(ok(f"Config: mode {mode:o}, readable by you only"))
     return config, findings
 
@@ -79,11 +79,15 @@ def hook_findings(project: Path | None = None) -> list[Finding]:
             if gone:
                 findings.append(fail(f"{label} hooks in {path}: point at a removed installation ({', '.join(gone)})", reinstall))
             elif other:
-                findings.append(fail(f"{label} hooks in {path}: point at another installation ({', '.join(other)}; this one is {ours})", reinstall))
+                findings.append(
+                    fail(f"{label} hooks in {path}: point at another installation ({', '.join(other)}; this one is {ours})", reinstall)
+                )
             else:
                 findings.append(ok(f"{label} hooks in {path}: this installation"))
         if not seen:
-            findings.append(note(f"{label} hooks: not installed", f"tether-tui install-hooks {agent} (to supervise {label} started elsewhere)"))
+            findings.append(
+                note(f"{label} hooks: not installed", f"tether-tui install-hooks {agent} (to supervise {label} started elsewhere)")
+            )
     return findings
 
 
@@ -120,9 +124,7 @@ def agent_findings(config: Config) -> list[Finding]:
 
 async def platform_findings(config: Config) -> list[Finding]:
     checks = {
-        name: probe(name, settings)
-        for name, settings in config.bridge_settings().items()
-        if settings.configured and settings.enabled
+        name: probe(name, settings) for name, settings in config.bridge_settings().items() if settings.configured and settings.enabled
     }
     findings: list[Finding] = []
     for name, settings in config.bridge_settings().items():

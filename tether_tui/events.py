@@ -87,7 +87,7 @@ class BridgeHealthChanged:
 
 @dataclass(frozen=True)
 class ConfigReloaded:
-    config: "Config"
+    config: Config
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ import os
 import resource
 import socket
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tether_tui.agents import AGENTS, AgentHooks, HookKind
@@ -70,7 +70,7 @@ class IncidentLog:
     """Log a kind of incident once, then at most once per ``interval`` with how many there
     were in between: a flood of bad connections is a few log lines, not a flood of lines."""
 
-    def __init__(self, logger: logging.Logger, interval: float = 60.0, clock: "Callable[[], float]" = time.monotonic) -> None:
+    def __init__(self, logger: logging.Logger, interval: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._log = logger
         self._interval = interval
         self._clock = clock
@@ -207,9 +207,7 @@ class Gateway:
         try:
             if self._connections > self.max_connections:
                 self.connections_refused += 1
-                self.incident(
-                    "limit", f"gateway: {self.max_connections} connections open at once; refusing more until some close"
-                )
+                self.incident("limit", f"gateway: {self.max_connections} connections open at once; refusing more until some close")
                 reply: dict[str, Any] = {"v": PROTOCOL_VERSION, "error": "too many connections to the dashboard"}
             else:
                 reply = await self._request(reader)
@@ -228,7 +226,7 @@ class Gateway:
     async def _request(self, reader: asyncio.StreamReader) -> dict[str, Any]:
         try:
             line = await asyncio.wait_for(reader.readline(), self.request_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.incident("idle", f"gateway: closed a connection that sent no request within {self.request_timeout:g} s")
             return {"v": PROTOCOL_VERSION, "error": f"no request within {self.request_timeout:g} s"}
         except (ValueError, asyncio.LimitOverrunError):
@@ -289,7 +287,7 @@ class Gateway:
             self.store.attach_controller(session_id, controller)
         return session_id, controller
 
-    async def handle(self, hooks: AgentHooks, event: dict[str, Any], gone: "asyncio.Future[bytes] | None" = None) -> Answer:
+    async def handle(self, hooks: AgentHooks, event: dict[str, Any], gone: asyncio.Future[bytes] | None = None) -> Answer:
         """Apply one hook event to the store and work out the agent's answer."""
         kind = hooks.kind(event)
         if kind is HookKind.IGNORE or hooks.problem(event) is not None:
@@ -344,7 +342,7 @@ class Gateway:
         event: dict[str, Any],
         session_id: str,
         controller: HookSessionController,
-        gone: "asyncio.Future[bytes] | None",
+        gone: asyncio.Future[bytes] | None,
     ) -> Answer:
         tool_name, tool_input = hooks.tool(event)
         cwd = event.get("cwd")
@@ -358,7 +356,8 @@ class Gateway:
         )
         waiting = asyncio.ensure_future(request.wait())
         if gone is not None and request.pending:
-            await asyncio.wait({waiting, gone}, return_when=asyncio.FIRST_COMPLETED)
+            either: set[asyncio.Future[Any]] = {waiting, gone}
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
             if not waiting.done():
                 waiting.cancel()
                 if request.pending:

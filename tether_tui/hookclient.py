@@ -49,7 +49,7 @@ def ask_gateway(path: Path, agent: str, event: dict[str, Any], wait: float) -> d
             sock.settimeout(min(remaining, 60.0))
             try:
                 chunk = sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             if not chunk:
                 raise ConnectionError("the dashboard closed the connection")

@@ -97,10 +97,10 @@ def merge(settings: dict[str, Any], hooks: AgentHooks, command: str | None) -> d
             del table[event]
     if command is not None:
         for event, matcher in hooks.install_events.items():
-            group: dict[str, Any] = {"hooks": [_handler(hooks, command)]}
+            entry: dict[str, Any] = {"hooks": [_handler(hooks, command)]}
             if matcher is not None:
-                group = {"matcher": matcher, **group}
-            table.setdefault(event, []).append(group)
+                entry = {"matcher": matcher, **entry}
+            table.setdefault(event, []).append(entry)
     if table:
         result["hooks"] = table
     else:
@@ -156,8 +156,7 @@ def install(agent: str, path: Path, *, uninstall: bool = False, fallback: str = 
     if commented and after != before and not dry_run:
         snippet = json.dumps({"hooks": after.get("hooks", {})}, indent=2)
         raise InstallError(
-            f"{path} has comments, which rewriting it would lose; not touched. "
-            f"Put this \"hooks\" entry into it yourself:\n{snippet}"
+            f'{path} has comments, which rewriting it would lose; not touched. Put this "hooks" entry into it yourself:\n{snippet}'
         )
     result = InstallResult(path, before, after)
     if result.changed and not dry_run:

@@ -121,9 +121,7 @@ class Decision:
     def describe(self, *, sentence: bool = False) -> str:
         """One line for every surface, e.g. ``approved by alice via Telegram, 12:03`` (with
         ``sentence``: ``Approved by ...``)."""
-        verb = {Outcome.ALLOW: "approved", Outcome.DENY: "denied", Outcome.DEFER: "left to the agent"}[
-            self.outcome
-        ]
+        verb = {Outcome.ALLOW: "approved", Outcome.DENY: "denied", Outcome.DEFER: "left to the agent"}[self.outcome]
         text = f"{verb} by {self.by} via {self.via.label}, {self.at:%H:%M}"
         if self.reason:
             text += f": {self.reason}"

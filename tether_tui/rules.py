@@ -64,9 +64,41 @@ EXACT_ONLY = frozenset(
     shell.SHELLS
     | set(shell._WRAPPERS)
     | {
-        "eval", "su", "find", "fd", "xargs", "parallel", "ssh", "scp", "rsync", "rm", "rmdir", "unlink", "dd",
-        "shred", "truncate", "mkfs", "chmod", "chown", "chgrp", "mv", "cp", "ln", "install", "kill", "pkill",
-        "killall", "crontab", "systemctl", "curl", "wget", "git-shell", "tee", "make", "source", ".",
+        "eval",
+        "su",
+        "find",
+        "fd",
+        "xargs",
+        "parallel",
+        "ssh",
+        "scp",
+        "rsync",
+        "rm",
+        "rmdir",
+        "unlink",
+        "dd",
+        "shred",
+        "truncate",
+        "mkfs",
+        "chmod",
+        "chown",
+        "chgrp",
+        "mv",
+        "cp",
+        "ln",
+        "install",
+        "kill",
+        "pkill",
+        "killall",
+        "crontab",
+        "systemctl",
+        "curl",
+        "wget",
+        "git-shell",
+        "tee",
+        "make",
+        "source",
+        ".",
     }
 )
 """Programs whose later arguments decide whether they delete, overwrite, reach out or run other
@@ -98,7 +130,7 @@ class CommandRule:
         return tuple(argv[: len(self.words)]) == self.words
 
     @classmethod
-    def stored(cls, prefix: str, exact: bool) -> "CommandRule":
+    def stored(cls, prefix: str, exact: bool) -> CommandRule:
         return cls(tuple(shlex.split(prefix)), exact)
 
 
@@ -196,8 +228,25 @@ class RequestContext:
 
 
 NETWORK_PROGRAMS = frozenset(
-    {"ssh", "scp", "sftp", "rsync", "mosh", "telnet", "nc", "ncat", "netcat", "socat", "curl", "wget", "ftp", "http",
-     "https", "xh", "aria2c"}
+    {
+        "ssh",
+        "scp",
+        "sftp",
+        "rsync",
+        "mosh",
+        "telnet",
+        "nc",
+        "ncat",
+        "netcat",
+        "socat",
+        "curl",
+        "wget",
+        "ftp",
+        "http",
+        "https",
+        "xh",
+        "aria2c",
+    }
 )
 """Programs that reach other machines: a folder rule never covers them."""
 
@@ -215,9 +264,14 @@ def _shell_paths_inside(command: str, cwd: str, directory: str) -> bool:
         if simple.name in ("cd", "pushd") and not simple.args:
             return False  # cd with no folder goes home
         program = simple.words[0] if simple.words else None
-        if program is not None and program.text is not None and not os.path.isabs(program.text) and "/" in program.text:
-            if not _word_inside(program, cwd, directory, flag_like=False):  # ./script.sh runs a file from here
-                return False
+        if (
+            program is not None
+            and program.text is not None
+            and not os.path.isabs(program.text)
+            and "/" in program.text
+            and not _word_inside(program, cwd, directory, flag_like=False)  # ./script.sh runs a file from here
+        ):
+            return False
         options_end = False
         for word in simple.args:
             if word.text == "--" and not options_end:
@@ -249,7 +303,7 @@ def _word_inside(word: shell.Word, cwd: str, directory: str, *, flag_like: bool)
     if flag_like and text.startswith("-"):
         for mark in ("/", "~"):
             if mark in text:
-                candidates.add(text[text.index(mark):])
+                candidates.add(text[text.index(mark) :])
         candidates.discard(text)
     for candidate in candidates:
         if not candidate or (flag_like and candidate.startswith("-")):
@@ -272,9 +326,7 @@ def rule_matches(rule: Rule, request: RequestContext) -> bool:
         command = shell_command(request.tool_name, request.tool_input)
         if command is None or not CommandRule.stored(rule.command_prefix, rule.command_exact).matches(command):
             return False
-    if rule.directory is not None and not request.paths_inside(rule.directory):
-        return False
-    return True
+    return not (rule.directory is not None and not request.paths_inside(rule.directory))
 
 
 def shell_understood(tool_name: str, tool_input: dict[str, Any]) -> bool:
@@ -304,7 +356,7 @@ class ToolPattern:
     glob: str | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "ToolPattern":
+    def parse(cls, text: str) -> ToolPattern:
         text = text.strip()
         match = re.fullmatch(r"([^()\s]+)(?:\((.*)\))?", text, flags=re.DOTALL)
         if not match:
@@ -365,10 +417,7 @@ class ToolPattern:
             if not unknown and not any(fnmatch.fnmatchcase(present, flag) for present in flags):
                 return False
         values = [value for word in positional for value in _word_forms(word, cwd)]
-        for wanted in wanted_words:
-            if not unknown and not any(fnmatch.fnmatchcase(value, wanted) for value in values):
-                return False
-        return True
+        return unknown or all(any(fnmatch.fnmatchcase(value, wanted) for value in values) for wanted in wanted_words)
 
     def __str__(self) -> str:
         return self.tool if self.glob is None else f"{self.tool}({self.glob})"
@@ -396,7 +445,7 @@ def _pattern_parts(name: str | None, tokens: list[str]) -> tuple[list[str], list
 def _normalise_home(text: str) -> str:
     home = os.path.expanduser("~")
     if text == home or text.startswith(home + "/"):
-        return "~" + text[len(home):]
+        return "~" + text[len(home) :]
     return text.replace("$HOME", "~").replace("${HOME}", "~")
 
 

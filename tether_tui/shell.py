@@ -36,8 +36,28 @@ SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "
 """Programs that run shell code given with ``-c`` (or read from stdin)."""
 
 RESERVED_WORDS = frozenset(
-    {"if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "in", "function",
-     "select", "{", "}", "!", "[[", "]]"}
+    {
+        "if",
+        "then",
+        "else",
+        "elif",
+        "fi",
+        "do",
+        "done",
+        "case",
+        "esac",
+        "while",
+        "until",
+        "for",
+        "in",
+        "function",
+        "select",
+        "{",
+        "}",
+        "!",
+        "[[",
+        "]]",
+    }
 )
 """Shell keywords: one read as a command's name means the parser misread the line."""
 
@@ -182,8 +202,16 @@ class _Reader:
                 if kind == "file_redirect":
                     self.redirect_file(node)
             elif kind in (
-                "subshell", "compound_statement", "if_statement", "for_statement", "c_style_for_statement",
-                "while_statement", "case_statement", "function_definition", "negated_command", "test_command",
+                "subshell",
+                "compound_statement",
+                "if_statement",
+                "for_statement",
+                "c_style_for_statement",
+                "while_statement",
+                "case_statement",
+                "function_definition",
+                "negated_command",
+                "test_command",
             ):
                 self.parsed.structure.add("compound")
             elif kind == "&":
@@ -376,7 +404,7 @@ def _walk(node: Any) -> Iterator[Any]:
 
 
 def _is_home(node: Any) -> bool:
-    names = [child for child in node.named_children]
+    names = list(node.named_children)
     return len(names) == 1 and names[0].type == "variable_name" and names[0].text == b"HOME"
 
 
@@ -512,11 +540,33 @@ _WRAPPERS: dict[str, dict[str, Any]] = {
     "taskset": {"positional_before": 1},
     "timeout": {"with_value": frozenset({"-s", "--signal", "-k", "--kill-after"}), "positional_before": 1},
     "xargs": {
-        "with_value": frozenset({"-I", "-i", "-n", "-P", "-L", "-l", "-s", "-d", "-E", "-e", "-a",
-                                 "--max-args", "--max-procs", "--max-lines", "--delimiter", "--arg-file"}),
+        "with_value": frozenset(
+            {
+                "-I",
+                "-i",
+                "-n",
+                "-P",
+                "-L",
+                "-l",
+                "-s",
+                "-d",
+                "-E",
+                "-e",
+                "-a",
+                "--max-args",
+                "--max-procs",
+                "--max-lines",
+                "--delimiter",
+                "--arg-file",
+            }
+        ),
     },
-    "sudo": {"with_value": frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-R", "-T", "-U", "--user", "--group",
-                                      "--host", "--prompt", "--chdir", "--chroot"}), "assignments": True},
+    "sudo": {
+        "with_value": frozenset(
+            {"-u", "-g", "-h", "-p", "-C", "-D", "-R", "-T", "-U", "--user", "--group", "--host", "--prompt", "--chdir", "--chroot"}
+        ),
+        "assignments": True,
+    },
     "doas": {"with_value": frozenset({"-u", "-C"})},
     "coproc": {},
     "watch": {"with_value": frozenset({"-n", "--interval", "-d"})},

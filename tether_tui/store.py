@@ -157,9 +157,7 @@ class SessionStore:
         self._controllers.pop(session_id, None)
         self.bus.publish(SessionRemoved(session_id))
 
-    def set_state(
-        self, session_id: str, state: SessionState, *, error: str | None = None, exit_code: int | None = None
-    ) -> None:
+    def set_state(self, session_id: str, state: SessionState, *, error: str | None = None, exit_code: int | None = None) -> None:
         session = self.session(session_id)
         if session.state.is_final and state is not SessionState.ERROR:
             return
@@ -403,9 +401,7 @@ class SessionStore:
         suggestions: list[Any] | None = None,
     ) -> Decision:
         """Register the request and wait until a surface, a rule or expiry decides it."""
-        request = self.approvals.submit(
-            session_id, tool_name, tool_input, request_id=request_id, suggestions=suggestions
-        )
+        request = self.approvals.submit(session_id, tool_name, tool_input, request_id=request_id, suggestions=suggestions)
         return await request.wait()
 
     async def on_permission_resolved(

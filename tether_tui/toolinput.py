@@ -24,11 +24,26 @@ PATTERN_KEYS = ("pattern", "glob")
 FILE_TOOLS = frozenset(
     {
         # Claude Code
-        "Read", "Write", "Edit", "MultiEdit", "NotebookEdit", "NotebookRead", "Glob", "Grep", "LS",
+        "Read",
+        "Write",
+        "Edit",
+        "MultiEdit",
+        "NotebookEdit",
+        "NotebookRead",
+        "Glob",
+        "Grep",
+        "LS",
         # Gemini CLI
-        "read_file", "write_file", "replace", "list_directory", "glob", "search_file_content", "read_many_files",
+        "read_file",
+        "write_file",
+        "replace",
+        "list_directory",
+        "glob",
+        "search_file_content",
+        "read_many_files",
         # Codex
-        "apply_patch", "view_image",
+        "apply_patch",
+        "view_image",
     }
 )
 """Tools that act on files named in their input and on nothing else: the only tools besides the
@@ -64,7 +79,7 @@ def glob_base(path: str) -> str | None:
     match = re.search(r"[*?\[{]", path)
     if match is None:
         return path
-    if ".." in re.split(r"[/\\]", path[match.start():]):
+    if ".." in re.split(r"[/\\]", path[match.start() :]):
         return None
     head = path[: match.start()]
     if "/" in head:

@@ -28,8 +28,6 @@ class DiscordBridge(ChatBridge):
         channel_id: int | None = None,
         *,
         handlers: Handlers | None = None,
-        require_pairing: bool = True,
-        pairing_code: str | None = None,
         api_url: str | None = None,
         gateway_url: str | None = None,
         guild_ready_timeout: float = 2.0,
@@ -38,10 +36,8 @@ class DiscordBridge(ChatBridge):
         require_library("discord", EXTRA_HINT)
         # no channel yet: the first !pair with the right code in a server channel makes it this bridge's
         self.channel_id = int(channel_id or from_env(None, "TETHER_TUI_DISCORD_CHANNEL_ID") or 0)
-        super().__init__(
-            scope=f"discord:{self.channel_id or ''}", handlers=handlers, require_pairing=require_pairing,
-            pairing_code=pairing_code, **options,
-        )
+        options.setdefault("require_pairing", True)  # Discord has always paired by default
+        super().__init__(scope=f"discord:{self.channel_id or ''}", handlers=handlers, **options)
         self.bot_token = bot_token
         # a test double (or a proxy in front of Discord) can stand in for discord.com
         self.api_url = from_env(api_url, "TETHER_TUI_DISCORD_API_URL")
@@ -55,6 +51,11 @@ class DiscordBridge(ChatBridge):
         from bridges.discord.platform import DiscordPlatform
 
         return DiscordPlatform(
-            self.bot_token, self.channel_id, api_url=self.api_url, gateway_url=self.gateway_url,
-            inbound=lambda: self.inbound, on_health=self._reachable, guild_ready_timeout=self.guild_ready_timeout,
+            self.bot_token,
+            self.channel_id,
+            api_url=self.api_url,
+            gateway_url=self.gateway_url,
+            inbound=lambda: self.inbound,
+            on_health=self._reachable,
+            guild_ready_timeout=self.guild_ready_timeout,
         )

@@ -10,7 +10,7 @@ import io
 import logging
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import discord
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 CUSTOM_ID_PREFIX = "tether:"
 LABEL_LIMIT = 80
 READY_TIMEOUT = 60.0
-ARCHIVE_AFTER_MINUTES = 10080  # a week: a session's thread stays in the list while it matters
+ARCHIVE_AFTER_MINUTES: Literal[10080] = 10080  # a week: a session's thread stays in the list while it matters
 NEEDED_PERMISSIONS = (
     ("view_channel", "View Channel"),
     ("send_messages", "Send Messages"),
@@ -104,7 +104,8 @@ class DiscordPlatform:
         intents.guild_messages = True
         intents.message_content = True  # privileged: switch it on for the bot in the developer portal
         client = TetherClient(
-            intents=intents, guild_ready_timeout=self.guild_ready_timeout,
+            intents=intents,
+            guild_ready_timeout=self.guild_ready_timeout,
             allowed_mentions=discord.AllowedMentions.none(),
         )
         client.platform = self
@@ -198,7 +199,9 @@ class DiscordPlatform:
             if not isinstance(channel, discord.TextChannel):
                 raise RuntimeError(f"Discord channel {self.channel_id} is not a text channel")
             thread = await channel.create_thread(
-                name=title[:100], type=discord.ChannelType.public_thread, auto_archive_duration=ARCHIVE_AFTER_MINUTES,
+                name=title[:100],
+                type=discord.ChannelType.public_thread,
+                auto_archive_duration=ARCHIVE_AFTER_MINUTES,
             )
         return str(thread.id)
 
@@ -206,7 +209,9 @@ class DiscordPlatform:
         view = self._view(buttons)
         with self._translated_errors():
             message = await self._target(thread_id).send(
-                content=text, view=view or discord.utils.MISSING, suppress_embeds=True,
+                content=text,
+                view=view or discord.utils.MISSING,
+                suppress_embeds=True,
             )
         self._forget(view)
         return str(message.id)

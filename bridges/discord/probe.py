@@ -16,8 +16,12 @@ INTENT_FIX = "Developer Portal, your application, Bot: switch Message Content In
 
 async def probe(settings: DiscordSettings) -> list[Finding]:
     platform = DiscordPlatform(
-        settings.bot_token, settings.channel_id, api_url=from_env(None, "TETHER_TUI_DISCORD_API_URL"),
-        gateway_url=from_env(None, "TETHER_TUI_DISCORD_GATEWAY_URL"), inbound=lambda: None, ready_timeout=30,
+        settings.bot_token,
+        settings.channel_id,
+        api_url=from_env(None, "TETHER_TUI_DISCORD_API_URL"),
+        gateway_url=from_env(None, "TETHER_TUI_DISCORD_GATEWAY_URL"),
+        inbound=lambda: None,
+        ready_timeout=30,
     )
     try:
         await platform.connect()

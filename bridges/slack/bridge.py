@@ -50,6 +50,10 @@ class SlackBridge(ChatBridge):
         from bridges.slack.platform import SlackPlatform
 
         return SlackPlatform(
-            self.bot_token, self.app_token, self.channel_id,
-            api_url=self.api_url, slash_command=self.slash_command, inbound=lambda: self.inbound,
+            self.bot_token,
+            self.app_token,
+            self.channel_id,
+            api_url=self.api_url,
+            slash_command=self.slash_command,
+            inbound=lambda: self.inbound,
         )

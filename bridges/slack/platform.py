@@ -152,19 +152,21 @@ class SlackPlatform:
             return None  # a long plain message (no buttons can ride on it)
         blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
         for row_index, row in enumerate(buttons or ()):
-            blocks.append({
-                "type": "actions",
-                "block_id": f"row-{row_index}",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": f"{ACTION_PREFIX}{row_index}-{index}",
-                        "text": {"type": "plain_text", "text": label[:BUTTON_TEXT_LIMIT], "emoji": True},
-                        "value": payload,
-                    }
-                    for index, (label, payload) in enumerate(row)
-                ],
-            })
+            blocks.append(
+                {
+                    "type": "actions",
+                    "block_id": f"row-{row_index}",
+                    "elements": [
+                        {
+                            "type": "button",
+                            "action_id": f"{ACTION_PREFIX}{row_index}-{index}",
+                            "text": {"type": "plain_text", "text": label[:BUTTON_TEXT_LIMIT], "emoji": True},
+                            "value": payload,
+                        }
+                        for index, (label, payload) in enumerate(row)
+                    ],
+                }
+            )
         return blocks
 
     def thread_link(self, thread_id: str) -> str | None:
@@ -192,7 +194,11 @@ class SlackPlatform:
     async def send_file(self, thread_id: str, filename: str, data: bytes, caption: str) -> None:
         with self._translated_errors():
             await self.client.files_upload_v2(
-                channel=self.channel_id, thread_ts=thread_id, content=data, filename=filename, title=filename,
+                channel=self.channel_id,
+                thread_ts=thread_id,
+                content=data,
+                filename=filename,
+                title=filename,
                 initial_comment=caption,
             )
 

@@ -13,14 +13,20 @@ from tether_tui.config import SlackSettings
 
 
 async def probe(settings: SlackSettings) -> list[Finding]:
-    client = AsyncWebClient(token=settings.bot_token, base_url=from_env(None, "TETHER_TUI_SLACK_API_URL") or AsyncWebClient.BASE_URL, timeout=15)
+    client = AsyncWebClient(
+        token=settings.bot_token, base_url=from_env(None, "TETHER_TUI_SLACK_API_URL") or AsyncWebClient.BASE_URL, timeout=15
+    )
     findings: list[Finding] = []
     try:
         try:
             auth = await client.auth_test()
         except SlackApiError as exc:
-            return [fail(f"Slack bot token: refused ({exc.response.get('error')})",
-                         "copy the Bot User OAuth Token (xoxb-…) again from the app's OAuth & Permissions page")]
+            return [
+                fail(
+                    f"Slack bot token: refused ({exc.response.get('error')})",
+                    "copy the Bot User OAuth Token (xoxb-…) again from the app's OAuth & Permissions page",
+                )
+            ]
         except Exception as exc:
             return [fail(f"Slack: unreachable ({exc})", "check the network, or a proxy (HTTPS_PROXY)")]
         findings.append(ok(f"Slack bot token: @{auth.get('user')} in {auth.get('team')}"))
@@ -28,18 +34,28 @@ async def probe(settings: SlackSettings) -> list[Finding]:
         granted = {scope.strip() for scope in str(headers.get("x-oauth-scopes", "")).split(",") if scope.strip()}
         missing = [" or ".join(choice) for choice in REQUIRED_SCOPES if not granted.intersection(choice)]
         if missing:
-            findings.append(fail(f"Slack scopes: missing {', '.join(missing)}",
-                                 "add them under OAuth & Permissions, Bot Token Scopes, then reinstall the app"))
+            findings.append(
+                fail(
+                    f"Slack scopes: missing {', '.join(missing)}",
+                    "add them under OAuth & Permissions, Bot Token Scopes, then reinstall the app",
+                )
+            )
         else:
             findings.append(ok("Slack scopes: chat:write, history, users:read, files:write"))
         try:
             await client.apps_connections_open(app_token=settings.app_token)
             findings.append(ok("Slack app token: Socket Mode answers"))
         except SlackApiError as exc:
-            findings.append(fail(f"Slack app token: refused ({exc.response.get('error')})",
-                                 "Basic Information, App-Level Tokens: one with connections:write (xapp-…); and switch Socket Mode on"))
+            findings.append(
+                fail(
+                    f"Slack app token: refused ({exc.response.get('error')})",
+                    "Basic Information, App-Level Tokens: one with connections:write (xapp-…); and switch Socket Mode on",
+                )
+            )
         if not settings.channel_id:
-            findings.append(note("Slack channel: none yet", "invite the app, then write !pair <the code the dashboard shows> in the channel"))
+            findings.append(
+                note("Slack channel: none yet", "invite the app, then write !pair <the code the dashboard shows> in the channel")
+            )
         else:
             problems = await channel_problems(client, settings.channel_id, auth.get("user"))
             findings.extend(fail(f"Slack channel {settings.channel_id}: not usable", problem) for problem in problems)

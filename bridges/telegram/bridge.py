@@ -50,7 +50,10 @@ class TelegramBridge(ChatBridge):
         from bridges.telegram.platform import TelegramPlatform
 
         return TelegramPlatform(
-            self.token, self.forum_group_id,
-            base_url=self.base_url, base_file_url=self.base_file_url, poll_timeout=self.poll_timeout,
+            self.token,
+            self.forum_group_id,
+            base_url=self.base_url,
+            base_file_url=self.base_file_url,
+            poll_timeout=self.poll_timeout,
             inbound=lambda: self.inbound,
         )

@@ -4,9 +4,9 @@ it gets back, checked for the configured group before anything happens."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType, ParseMode
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from bridges.inbound import Inbound
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _seconds(value: float | timedelta) -> float:
@@ -92,7 +93,9 @@ class TelegramPlatform:
         self.app = builder.build()
         # Chat actions bypass the rate limiter: they are cheap for Telegram, but inside PTB's
         # limiter they would fill the group's bucket and slow every message behind them.
-        self._actions = Bot(token, base_url=base_url or "https://api.telegram.org/bot", request=HTTPXRequest(connect_timeout=10, read_timeout=10))
+        self._actions = Bot(
+            token, base_url=base_url or "https://api.telegram.org/bot", request=HTTPXRequest(connect_timeout=10, read_timeout=10)
+        )
         self.app.add_handler(CallbackQueryHandler(self._on_button))
         self.app.add_handler(MessageHandler(filters.COMMAND, self._on_command))
         self.app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._on_text))
@@ -126,7 +129,7 @@ class TelegramPlatform:
         log.error("Telegram update failed: %s", context.error, exc_info=context.error)
 
     # ----------------------------------------------------------------- calls
-    async def _call(self, call):  # type: ignore[no-untyped-def]
+    async def _call(self, call: Awaitable[T]) -> T:
         try:
             return await call
         except RetryAfter as exc:
@@ -156,8 +159,12 @@ class TelegramPlatform:
         try:
             message = await self._call(
                 self.app.bot.send_message(
-                    self.chat_id, text, message_thread_id=int(thread_id) if thread_id is not None else None, parse_mode=ParseMode.HTML,
-                    reply_markup=self._keyboard(buttons), disable_web_page_preview=True,
+                    self.chat_id,
+                    text,
+                    message_thread_id=int(thread_id) if thread_id is not None else None,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=self._keyboard(buttons),
+                    disable_web_page_preview=True,
                 )
             )
         except BadRequest as exc:
@@ -170,8 +177,12 @@ class TelegramPlatform:
         try:
             await self._call(
                 self.app.bot.edit_message_text(
-                    text, chat_id=self.chat_id, message_id=int(message_id), parse_mode=ParseMode.HTML,
-                    reply_markup=self._keyboard(buttons), disable_web_page_preview=True,
+                    text,
+                    chat_id=self.chat_id,
+                    message_id=int(message_id),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=self._keyboard(buttons),
+                    disable_web_page_preview=True,
                 )
             )
         except BadRequest as exc:

@@ -5,6 +5,7 @@ revoke: "allow for N minutes" stays our own rule)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +22,17 @@ LIVE_AFTER = 0.5
 STATUS_MARK = {"pending": "…", "in_progress": "▶", "completed": "✓", "failed": "✗"}
 
 
+log = logging.getLogger(__name__)
+
+
+def _unknown(method: str) -> Exception:
+    from acp import RequestError
+
+    return RequestError.method_not_found(method)
+
+
 class AcpClient:
-    def __init__(self, events: RunnerEvents, session: "AcpSession", profile: AgentProfile) -> None:
+    def __init__(self, events: RunnerEvents, session: AcpSession, profile: AgentProfile) -> None:
         self.events = events
         self.session = session
         self.profile = profile
@@ -100,7 +110,9 @@ class AcpClient:
                 await self._say(f"{mark} {info.title or info.kind or 'tool'}")
         elif kind == "plan":
             entries = getattr(update, "entries", []) or []
-            lines = ["Plan:"] + [f"  [{'x' if e.status == 'completed' else '>' if e.status == 'in_progress' else ' '}] {e.content}" for e in entries]
+            lines = ["Plan:"] + [
+                f"  [{'x' if e.status == 'completed' else '>' if e.status == 'in_progress' else ' '}] {e.content}" for e in entries
+            ]
             await self._say("\n".join(lines))
         elif kind == "usage_update":
             value = {"context_tokens": update.used, "context_size": update.size}
@@ -110,15 +122,13 @@ class AcpClient:
             await self.events.on_metadata(self.session_id, "context", value, None)
 
     # ----------------------------------------------------------------- permissions
-    async def request_permission(self, options: list[Any], session_id: str, tool_call: Any, **kwargs: Any) -> Any:
+    async def request_permission(self, session_id: str, tool_call: Any, options: list[Any], **kwargs: Any) -> Any:
         from acp.schema import AllowedOutcome, DeniedOutcome, RequestPermissionResponse
 
         await self._flush_message()
         info = self._calls.setdefault(tool_call.tool_call_id, ToolCallInfo()).merge(tool_call)
         tool_name, tool_input = request_of(info, self.profile)
-        asking = asyncio.ensure_future(
-            self.events.on_permission_request(self.session_id, tool_call.tool_call_id, tool_name, tool_input)
-        )
+        asking = asyncio.ensure_future(self.events.on_permission_request(self.session_id, tool_call.tool_call_id, tool_name, tool_input))
         stopped = asyncio.ensure_future(self.session.stopped.wait())
         self._asking.add(tool_call.tool_call_id)
         try:
@@ -139,20 +149,48 @@ class AcpClient:
         return RequestPermissionResponse(outcome=AllowedOutcome(option_id=option.option_id, outcome="selected"))
 
     # ----------------------------------------------------------------- capabilities we do not offer
-    async def write_text_file(self, *args: Any, **kwargs: Any) -> Any:
-        from acp import RequestError
+    # (none is announced in initialize; an agent that asks anyway is told the method is unknown)
+    async def write_text_file(self, session_id: str, path: str, content: str, **kwargs: Any) -> Any:
+        raise _unknown("fs/write_text_file")
 
-        raise RequestError.method_not_found("fs/write_text_file")
+    async def read_text_file(self, session_id: str, path: str, line: int | None = None, limit: int | None = None, **kwargs: Any) -> Any:
+        raise _unknown("fs/read_text_file")
 
-    async def read_text_file(self, *args: Any, **kwargs: Any) -> Any:
-        from acp import RequestError
+    async def create_terminal(
+        self,
+        session_id: str,
+        command: str,
+        args: list[str] | None = None,
+        env: list[Any] | None = None,
+        cwd: str | None = None,
+        output_byte_limit: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        raise _unknown("terminal/create")
 
-        raise RequestError.method_not_found("fs/read_text_file")
+    async def terminal_output(self, session_id: str, terminal_id: str, **kwargs: Any) -> Any:
+        raise _unknown("terminal/output")
 
-    async def create_terminal(self, *args: Any, **kwargs: Any) -> Any:
-        from acp import RequestError
+    async def release_terminal(self, session_id: str, terminal_id: str, **kwargs: Any) -> Any:
+        raise _unknown("terminal/release")
 
-        raise RequestError.method_not_found("terminal/create")
+    async def wait_for_terminal_exit(self, session_id: str, terminal_id: str, **kwargs: Any) -> Any:
+        raise _unknown("terminal/wait_for_exit")
+
+    async def kill_terminal(self, session_id: str, terminal_id: str, **kwargs: Any) -> Any:
+        raise _unknown("terminal/kill")
+
+    async def create_elicitation(self, message: str, mode: Any, **kwargs: Any) -> Any:
+        raise _unknown("elicitation/create")
+
+    async def complete_elicitation(self, elicitation_id: str, **kwargs: Any) -> None:
+        raise _unknown("elicitation/complete")
+
+    async def ext_method(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise _unknown(method)
+
+    async def ext_notification(self, method: str, params: dict[str, Any]) -> None:
+        log.debug("ignored ACP notification %s", method)
 
     def on_connect(self, conn: Any) -> None:
         pass

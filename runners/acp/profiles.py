@@ -75,7 +75,7 @@ BUILTIN_PROFILES: dict[str, AgentProfile] = {
 }
 
 
-def profiles_from_config(agents: "tuple[AgentSettings, ...]") -> dict[str, AgentProfile]:
+def profiles_from_config(agents: tuple[AgentSettings, ...]) -> dict[str, AgentProfile]:
     """The ``[agents.NAME]`` tables as profiles; one named like a built-in keeps the built-in's
     tool naming and modes and replaces its command, environment and label."""
     import dataclasses

@@ -49,6 +49,13 @@ class AcpSession:
     exit_code: int | None = None
 
 
+def _existing_folder(directory: str) -> str:
+    folder = os.path.abspath(os.path.expanduser(directory))
+    if not os.path.isdir(folder):
+        raise RunnerUnavailableError(f"{folder} is not a folder")
+    return folder
+
+
 class AcpRunner:
     runner_type = "acp"
 
@@ -58,15 +65,15 @@ class AcpRunner:
         self.directory = directory
         self.runner_type = profile.name
         self._sessions: dict[str, AcpSession] = {}
+        self._background: set[asyncio.Future[None]] = set()
+        """Mode changes under way (kept so that they are not collected half done)."""
 
     # ----------------------------------------------------------------- Runner
     async def start(self, session_id: str, prompt: str, approval_choice: int) -> None:
         """Start the agent process, open an ACP session in the folder and send the first
         prompt. Raises RunnerUnavailableError when the agent cannot be started."""
         command = self.profile.resolve()
-        directory = os.path.abspath(os.path.expanduser(self.directory or os.getcwd()))
-        if not os.path.isdir(directory):
-            raise RunnerUnavailableError(f"{directory} is not a folder")
+        directory = _existing_folder(self.directory or os.getcwd())
         session = AcpSession(session_id, directory, approval_choice)
         self._sessions[session_id] = session
         try:
@@ -114,7 +121,9 @@ class AcpRunner:
         if session is not None:
             session.approval_choice = approval_choice
             if session.conn is not None and session.acp_session_id:
-                asyncio.ensure_future(self._apply_mode(session))
+                task = asyncio.ensure_future(self._apply_mode(session))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
 
     # ----------------------------------------------------------------- the session
     def _environment(self) -> dict[str, str]:
@@ -142,7 +151,9 @@ class AcpRunner:
             session.acp_session_id = created.session_id
             client.modes = getattr(getattr(created, "modes", None), "available_modes", None) or []
             await self._apply_mode(session)
-            await self.events.on_header(session.session_id, title=f"{self.profile.name} · {os.path.basename(session.directory)}", provider=self.profile.label)
+            await self.events.on_header(
+                session.session_id, title=f"{self.profile.name} · {os.path.basename(session.directory)}", provider=self.profile.label
+            )
             text: str | None = prompt
             while text is not None and not session.stopping:
                 await self._turn(session, client, text)
@@ -224,7 +235,7 @@ class AcpRunner:
             return None
         try:
             session.exit_code = await asyncio.wait_for(session.process.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
         return session.exit_code
 

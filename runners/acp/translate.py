@@ -20,7 +20,7 @@ class ToolCallInfo:
     content: list[Any] | None = None
     locations: list[Any] | None = None
 
-    def merge(self, update: Any) -> "ToolCallInfo":
+    def merge(self, update: Any) -> ToolCallInfo:
         for name in ("title", "kind", "raw_input", "content", "locations"):
             value = getattr(update, name, None)
             if value is not None:

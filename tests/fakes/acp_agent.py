@@ -15,12 +15,11 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import subprocess
 import sys
 from typing import Any
 
 import acp
-from acp import PROTOCOL_VERSION, plan_entry, start_tool_call, text_block, update_agent_message_text, update_plan, update_tool_call
+from acp import PROTOCOL_VERSION, plan_entry, start_tool_call, update_agent_message_text, update_plan, update_tool_call
 from acp.schema import (
     AgentCapabilities,
     AllowedOutcome,
@@ -116,7 +115,8 @@ class ScriptedAgent:
         if self.cancelled[session_id].is_set():
             return PromptResponse(stop_reason="cancelled")
         if isinstance(outcome, AllowedOutcome) and outcome.option_id == "once":
-            subprocess.run(["sh", "-c", command], cwd=self.cwd, check=False)
+            process = await asyncio.create_subprocess_exec("sh", "-c", command, cwd=self.cwd)
+            await process.wait()
             await self.conn.session_update(session_id=session_id, update=update_tool_call(call_id, status="completed"))
             await self.say(session_id, f"Created {name}.")
         elif isinstance(outcome, AllowedOutcome) and outcome.option_id == "always":

@@ -4,6 +4,7 @@ condition, injected faults, and rate limit windows."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -72,10 +73,8 @@ class FakeServer:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{self.name}: condition not reached")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), 0.05)
-            except asyncio.TimeoutError:
-                pass
 
 
 @dataclass

@@ -22,8 +22,7 @@ from tests.fakes.common import FakeServer, Windows
 
 GUILD = 900000000000000001
 CHANNEL = 900000000000000002
-BOT = {"id": "900000000000000003", "username": "tether", "discriminator": "0", "global_name": "Tether",
-       "avatar": None, "bot": True}
+BOT = {"id": "900000000000000003", "username": "tether", "discriminator": "0", "global_name": "Tether", "avatar": None, "bot": True}
 ALICE = {"id": "111111111111111111", "username": "alice", "discriminator": "0", "global_name": "Alice", "avatar": None}
 MALLORY = {"id": "666666666666666666", "username": "mallory", "discriminator": "0", "global_name": "Mallory", "avatar": None}
 STAMP = "2026-11-25T12:00:00.000000+00:00"
@@ -52,10 +51,23 @@ class DiscordMessage:
 
     def json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "channel_id": self.channel_id, "guild_id": str(GUILD), "author": self.author,
-            "content": self.content, "timestamp": STAMP, "edited_timestamp": STAMP if self.edits else None,
-            "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": self.attachments,
-            "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": self.components,
+            "id": self.id,
+            "channel_id": self.channel_id,
+            "guild_id": str(GUILD),
+            "author": self.author,
+            "content": self.content,
+            "timestamp": STAMP,
+            "edited_timestamp": STAMP if self.edits else None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": self.attachments,
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+            "components": self.components,
         }
 
 
@@ -121,15 +133,29 @@ class FakeDiscord(FakeServer):
     async def click(self, message: DiscordMessage, button: dict[str, Any], *, user: dict[str, Any] = ALICE) -> str:
         interaction_id = self._id()
         channel = self.threads.get(message.channel_id) or self._channel()
-        await self.dispatch("INTERACTION_CREATE", {
-            "id": interaction_id, "application_id": BOT["id"], "type": 3, "token": f"itoken-{interaction_id}",
-            "version": 1, "guild_id": str(GUILD), "channel_id": message.channel_id, "channel": channel,
-            "member": {**self._member(user), "permissions": "2248473465835073"},
-            "message": message.json(), "data": {"custom_id": button["custom_id"], "component_type": 2},
-            "app_permissions": "2248473465835073", "locale": "en-US", "guild_locale": "en-US",
-            "attachment_size_limit": 10 * 1024 * 1024,
-            "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD)}, "context": 0,
-        })
+        await self.dispatch(
+            "INTERACTION_CREATE",
+            {
+                "id": interaction_id,
+                "application_id": BOT["id"],
+                "type": 3,
+                "token": f"itoken-{interaction_id}",
+                "version": 1,
+                "guild_id": str(GUILD),
+                "channel_id": message.channel_id,
+                "channel": channel,
+                "member": {**self._member(user), "permissions": "2248473465835073"},
+                "message": message.json(),
+                "data": {"custom_id": button["custom_id"], "component_type": 2},
+                "app_permissions": "2248473465835073",
+                "locale": "en-US",
+                "guild_locale": "en-US",
+                "attachment_size_limit": 10 * 1024 * 1024,
+                "entitlements": [],
+                "authorizing_integration_owners": {"0": str(GUILD)},
+                "context": 0,
+            },
+        )
         return interaction_id
 
     async def answer_to(self, interaction_id: str, timeout: float = 10.0) -> str:
@@ -156,21 +182,64 @@ class FakeDiscord(FakeServer):
 
     def _channel(self) -> dict[str, Any]:
         overwrites = [{"id": BOT["id"], "type": 1, "allow": "0", "deny": str(self.denied_in_channel)}] if self.denied_in_channel else []
-        return {"id": str(CHANNEL), "type": 0, "guild_id": str(GUILD), "name": "agents", "position": 0,
-                "permission_overwrites": overwrites, "parent_id": None, "topic": None, "nsfw": False,
-                "last_message_id": None, "rate_limit_per_user": 0, "flags": 0}
+        return {
+            "id": str(CHANNEL),
+            "type": 0,
+            "guild_id": str(GUILD),
+            "name": "agents",
+            "position": 0,
+            "permission_overwrites": overwrites,
+            "parent_id": None,
+            "topic": None,
+            "nsfw": False,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+        }
 
     def _guild(self) -> dict[str, Any]:
         return {
-            "id": str(GUILD), "name": "Agents", "icon": None, "owner_id": ALICE["id"], "unavailable": False,
-            "roles": [{"id": str(GUILD), "name": "@everyone", "permissions": "2248473465835073", "position": 0,
-                       "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
-            "channels": [self._channel()], "threads": list(self.threads.values()),
-            "members": [self._member(BOT)], "member_count": 3, "large": False, "features": [], "emojis": [],
-            "stickers": [], "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
-            "soundboard_sounds": [], "joined_at": STAMP, "verification_level": 0, "default_message_notifications": 0,
-            "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0,
-            "preferred_locale": "en-US", "system_channel_flags": 0, "afk_timeout": 300,
+            "id": str(GUILD),
+            "name": "Agents",
+            "icon": None,
+            "owner_id": ALICE["id"],
+            "unavailable": False,
+            "roles": [
+                {
+                    "id": str(GUILD),
+                    "name": "@everyone",
+                    "permissions": "2248473465835073",
+                    "position": 0,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                }
+            ],
+            "channels": [self._channel()],
+            "threads": list(self.threads.values()),
+            "members": [self._member(BOT)],
+            "member_count": 3,
+            "large": False,
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "joined_at": STAMP,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "system_channel_flags": 0,
+            "afk_timeout": 300,
         }
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -187,11 +256,19 @@ class FakeDiscord(FakeServer):
                 await ws.send_str(json.dumps({"op": 11}))
             elif op == 2:
                 self.identifies += 1
-                await self.dispatch("READY", {
-                    "v": 10, "user": BOT, "guilds": [{"id": str(GUILD), "unavailable": True}],
-                    "session_id": f"session-{self.identifies}", "resume_gateway_url": self.gateway_url,
-                    "application": {"id": BOT["id"], "flags": self.app_flags}, "private_channels": [], "relationships": [],
-                })
+                await self.dispatch(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": BOT,
+                        "guilds": [{"id": str(GUILD), "unavailable": True}],
+                        "session_id": f"session-{self.identifies}",
+                        "resume_gateway_url": self.gateway_url,
+                        "application": {"id": BOT["id"], "flags": self.app_flags},
+                        "private_channels": [],
+                        "relationships": [],
+                    },
+                )
                 await self.dispatch("GUILD_CREATE", self._guild())
             elif op == 6:
                 self.resumes += 1
@@ -211,10 +288,17 @@ class FakeDiscord(FakeServer):
     def _too_many(self, retry_after: float) -> web.Response:
         self.too_many += 1
         return self._json(
-            {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}, 429,
-            {"Retry-After": str(max(1, int(retry_after + 0.999))), "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
-             "X-RateLimit-Reset-After": f"{retry_after:.3f}", "X-RateLimit-Bucket": "channel-messages",
-             "X-RateLimit-Scope": "user", "Via": "1.1 google"},  # without Via, discord.py takes it for a Cloudflare ban
+            {"message": "You are being rate limited.", "retry_after": retry_after, "global": False},
+            429,
+            {
+                "Retry-After": str(max(1, int(retry_after + 0.999))),
+                "X-RateLimit-Limit": "5",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+                "X-RateLimit-Bucket": "channel-messages",
+                "X-RateLimit-Scope": "user",
+                "Via": "1.1 google",
+            },  # without Via, discord.py takes it for a Cloudflare ban
         )
 
     async def _body(self, request: web.Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -251,9 +335,22 @@ class FakeDiscord(FakeServer):
         if route == "GET /users/@me":
             return self._json(BOT)
         if route == "GET /oauth2/applications/@me":
-            return self._json({"id": BOT["id"], "name": "Tether", "icon": None, "description": "", "rpc_origins": [],
-                               "bot_public": False, "bot_require_code_grant": False, "owner": ALICE, "summary": "",
-                               "verify_key": "00", "flags": self.app_flags, "team": None})
+            return self._json(
+                {
+                    "id": BOT["id"],
+                    "name": "Tether",
+                    "icon": None,
+                    "description": "",
+                    "rpc_origins": [],
+                    "bot_public": False,
+                    "bot_require_code_grant": False,
+                    "owner": ALICE,
+                    "summary": "",
+                    "verify_key": "00",
+                    "flags": self.app_flags,
+                    "team": None,
+                }
+            )
         if parts[0] == "channels" and len(parts) == 2 and request.method == "GET":
             channel = self.threads.get(parts[1]) or (self._channel() if parts[1] == str(CHANNEL) else None)
             return self._json(channel) if channel else self._error(404, "Unknown Channel", 10003)
@@ -268,8 +365,7 @@ class FakeDiscord(FakeServer):
             return self._json(None, 204)
         if parts[0] == "interactions" and parts[3:] == ["callback"]:
             self.interaction_answers[parts[1]] = body
-            return self._json({"interaction": {"id": parts[1], "type": body.get("type", 4),
-                                               "response_message_ephemeral": True}})
+            return self._json({"interaction": {"id": parts[1], "type": body.get("type", 4), "response_message_ephemeral": True}})
         return self._error(404, f"404: Not Found ({route})", 0)
 
     def _limit(self, channel_id: str, what: str) -> web.Response | None:
@@ -291,11 +387,23 @@ class FakeDiscord(FakeServer):
             return self._error(400, "Invalid Form Body (name)", 50035)
         thread_id = self._id()
         self.threads[thread_id] = {
-            "id": thread_id, "type": body.get("type", 12), "guild_id": str(GUILD), "parent_id": channel_id,
-            "name": name, "owner_id": BOT["id"], "message_count": 0, "member_count": 1, "rate_limit_per_user": 0,
-            "flags": 0, "last_message_id": None,
-            "thread_metadata": {"archived": False, "auto_archive_duration": body.get("auto_archive_duration", 1440),
-                                "archive_timestamp": STAMP, "locked": False},
+            "id": thread_id,
+            "type": body.get("type", 12),
+            "guild_id": str(GUILD),
+            "parent_id": channel_id,
+            "name": name,
+            "owner_id": BOT["id"],
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "last_message_id": None,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": STAMP,
+                "locked": False,
+            },
         }
         return self._json(self.threads[thread_id], 201)
 
@@ -326,9 +434,24 @@ class FakeDiscord(FakeServer):
                 return self._error(400, "Invalid Form Body (content)", 50035)
         if (limited := self._limit(channel_id, str(body.get("content")))) is not None:
             return limited
-        message = DiscordMessage(self._id(), channel_id, str(body.get("content") or ""), BOT, body.get("components") or [],
-                                 [{"id": self._id(), "filename": f["filename"], "size": len(f["content"]), "url": "",
-                                   "proxy_url": "", "content": f["content"].decode(errors="replace")} for f in files])
+        message = DiscordMessage(
+            self._id(),
+            channel_id,
+            str(body.get("content") or ""),
+            BOT,
+            body.get("components") or [],
+            [
+                {
+                    "id": self._id(),
+                    "filename": f["filename"],
+                    "size": len(f["content"]),
+                    "url": "",
+                    "proxy_url": "",
+                    "content": f["content"].decode(errors="replace"),
+                }
+                for f in files
+            ],
+        )
         self.messages[message.id] = message
         return self._json(message.json())
 

@@ -26,7 +26,7 @@ class ScriptedModel:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> "ScriptedModel":
+    def __enter__(self) -> ScriptedModel:
         self._thread.start()
         return self
 
@@ -127,19 +127,52 @@ class ScriptedModel:
                 wants_tools = bool(body.get("tools"))
                 usage = {"input_tokens": 50, "output_tokens": 10}
                 events: list[tuple[str | None, dict[str, Any]]] = [
-                    ("message_start", {"type": "message_start", "message": {
-                        "id": "msg_1", "type": "message", "role": "assistant", "model": body.get("model", "claude"),
-                        "content": [], "stop_reason": None, "stop_sequence": None, "usage": usage}}),
+                    (
+                        "message_start",
+                        {
+                            "type": "message_start",
+                            "message": {
+                                "id": "msg_1",
+                                "type": "message",
+                                "role": "assistant",
+                                "model": body.get("model", "claude"),
+                                "content": [],
+                                "stop_reason": None,
+                                "stop_sequence": None,
+                                "usage": usage,
+                            },
+                        },
+                    ),
                 ]
                 if wants_tools and not answered:
                     arguments = json.dumps({"command": model.command, "description": "Write the file"})
                     events += [
-                        ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {
-                            "type": "tool_use", "id": f"toolu_{len(model.requests):04d}", "name": "Bash", "input": {}}}),
-                        ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {
-                            "type": "input_json_delta", "partial_json": arguments}}),
+                        (
+                            "content_block_start",
+                            {
+                                "type": "content_block_start",
+                                "index": 0,
+                                "content_block": {
+                                    "type": "tool_use",
+                                    "id": f"toolu_{len(model.requests):04d}",
+                                    "name": "Bash",
+                                    "input": {},
+                                },
+                            },
+                        ),
+                        (
+                            "content_block_delta",
+                            {"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta", "partial_json": arguments}},
+                        ),
                         ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-                        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": None}, "usage": {"output_tokens": 10}}),
+                        (
+                            "message_delta",
+                            {
+                                "type": "message_delta",
+                                "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                                "usage": {"output_tokens": 10},
+                            },
+                        ),
                     ]
                 else:
                     text = "All done." if wants_tools else "tether test"
@@ -147,15 +180,31 @@ class ScriptedModel:
                         ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
                         ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}}),
                         ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-                        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {"output_tokens": 5}}),
+                        (
+                            "message_delta",
+                            {
+                                "type": "message_delta",
+                                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                                "usage": {"output_tokens": 5},
+                            },
+                        ),
                     ]
                 events.append(("message_stop", {"type": "message_stop"}))
                 if body.get("stream"):
                     self._sse(events)
                 else:
-                    self._json({"id": "msg_1", "type": "message", "role": "assistant", "model": "claude",
-                                "content": [{"type": "text", "text": "tether test"}], "stop_reason": "end_turn",
-                                "stop_sequence": None, "usage": usage})
+                    self._json(
+                        {
+                            "id": "msg_1",
+                            "type": "message",
+                            "role": "assistant",
+                            "model": "claude",
+                            "content": [{"type": "text", "text": "tether test"}],
+                            "stop_reason": "end_turn",
+                            "stop_sequence": None,
+                            "usage": usage,
+                        }
+                    )
 
             # OpenAI Responses, streamed
             def _openai(self, body: dict[str, Any]) -> None:
@@ -166,28 +215,56 @@ class ScriptedModel:
                     ("response.created", {"type": "response.created", "response": response}),
                 ]
                 if not answered:
-                    item = {"type": "function_call", "id": "fc_1", "call_id": f"call_{len(model.requests)}",
-                            "name": "exec_command", "arguments": json.dumps({"cmd": model.command}), "status": "completed"}
+                    item = {
+                        "type": "function_call",
+                        "id": "fc_1",
+                        "call_id": f"call_{len(model.requests)}",
+                        "name": "exec_command",
+                        "arguments": json.dumps({"cmd": model.command}),
+                        "status": "completed",
+                    }
                 else:
-                    item = {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
-                            "content": [{"type": "output_text", "text": "All done.", "annotations": []}]}
+                    item = {
+                        "type": "message",
+                        "id": "msg_1",
+                        "role": "assistant",
+                        "status": "completed",
+                        "content": [{"type": "output_text", "text": "All done.", "annotations": []}],
+                    }
                 events.append(("response.output_item.done", {"type": "response.output_item.done", "output_index": 0, "item": item}))
-                events.append(("response.completed", {"type": "response.completed", "response": {
-                    **response, "status": "completed", "output": [item],
-                    "usage": {"input_tokens": 50, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 10,
-                              "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 60}}}))
+                events.append(
+                    (
+                        "response.completed",
+                        {
+                            "type": "response.completed",
+                            "response": {
+                                **response,
+                                "status": "completed",
+                                "output": [item],
+                                "usage": {
+                                    "input_tokens": 50,
+                                    "input_tokens_details": {"cached_tokens": 0},
+                                    "output_tokens": 10,
+                                    "output_tokens_details": {"reasoning_tokens": 0},
+                                    "total_tokens": 60,
+                                },
+                            },
+                        },
+                    )
+                )
                 self._sse(events)
 
             # Gemini generateContent
             def _gemini(self, body: dict[str, Any], stream: bool) -> None:
                 contents = body.get("contents") or []
                 answered = any(
-                    isinstance(part, dict) and "functionResponse" in part
-                    for content in contents for part in (content.get("parts") or [])
+                    isinstance(part, dict) and "functionResponse" in part for content in contents for part in (content.get("parts") or [])
                 )
                 wants_tools = bool(body.get("tools"))
                 if wants_tools and not answered:
-                    parts = [{"functionCall": {"name": "run_shell_command", "args": {"command": model.command, "description": "Write the file"}}}]
+                    parts = [
+                        {"functionCall": {"name": "run_shell_command", "args": {"command": model.command, "description": "Write the file"}}}
+                    ]
                 else:
                     parts = [{"text": "All done." if wants_tools else "{}"}]
                 chunk = {

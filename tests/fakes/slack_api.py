@@ -115,46 +115,98 @@ class FakeSlack(FakeServer):
     def thread_named(self, title: str) -> str | None:
         return next((ts for ts, text in self.threads().items() if title in text), None)
 
-    async def push_message(self, text: str, *, thread_ts: str | None = None, user: dict[str, str] = ALICE,
-                           channel: str | None = None) -> str:
+    async def push_message(
+        self, text: str, *, thread_ts: str | None = None, user: dict[str, str] = ALICE, channel: str | None = None
+    ) -> str:
         ts = self._next_ts()
         channel = channel or self.channel
         self.messages[ts] = SlackMessage(ts, channel, thread_ts, text, user=user["id"])
-        event: dict[str, Any] = {"type": "message", "channel": channel, "user": user["id"], "text": text, "ts": ts,
-                                 "event_ts": ts, "channel_type": "channel", "team": "T0TEAM"}
+        event: dict[str, Any] = {
+            "type": "message",
+            "channel": channel,
+            "user": user["id"],
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+            "channel_type": "channel",
+            "team": "T0TEAM",
+        }
         if thread_ts is not None:
             event["thread_ts"] = thread_ts
-        await self._send_envelope("events_api", {
-            "token": "verification", "team_id": "T0TEAM", "api_app_id": "A0APP", "event": event,
-            "type": "event_callback", "event_id": f"Ev{ts.replace('.', '')}", "event_time": int(time.time()),
-            "authorizations": [{"team_id": "T0TEAM", "user_id": "U0BOT", "is_bot": True}],
-        })
+        await self._send_envelope(
+            "events_api",
+            {
+                "token": "verification",
+                "team_id": "T0TEAM",
+                "api_app_id": "A0APP",
+                "event": event,
+                "type": "event_callback",
+                "event_id": f"Ev{ts.replace('.', '')}",
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": "T0TEAM", "user_id": "U0BOT", "is_bot": True}],
+            },
+        )
         return ts
 
     async def click(self, message: SlackMessage, button: dict[str, Any], *, user: dict[str, str] = ALICE) -> str:
-        envelope = await self._send_envelope("interactive", {
-            "type": "block_actions",
-            "user": {"id": user["id"], "username": user["name"], "name": user["name"], "team_id": "T0TEAM"},
-            "api_app_id": "A0APP", "token": "verification", "trigger_id": "1.2.3",
-            "team": {"id": "T0TEAM", "domain": "agents"},
-            "container": {"type": "message", "message_ts": message.ts, "channel_id": message.channel,
-                          "is_ephemeral": False, "thread_ts": message.thread_ts},
-            "channel": {"id": message.channel, "name": "agents"},
-            "message": {"type": "message", "ts": message.ts, "thread_ts": message.thread_ts, "text": message.text,
-                        "blocks": message.blocks, "bot_id": "B0BOT"},
-            "response_url": f"http://127.0.0.1:{self.port}/respond/click",
-            "actions": [{"type": "button", "action_id": button["action_id"], "block_id": "row-0",
-                         "value": button.get("value", ""), "text": button["text"], "action_ts": str(time.time())}],
-        })
+        envelope = await self._send_envelope(
+            "interactive",
+            {
+                "type": "block_actions",
+                "user": {"id": user["id"], "username": user["name"], "name": user["name"], "team_id": "T0TEAM"},
+                "api_app_id": "A0APP",
+                "token": "verification",
+                "trigger_id": "1.2.3",
+                "team": {"id": "T0TEAM", "domain": "agents"},
+                "container": {
+                    "type": "message",
+                    "message_ts": message.ts,
+                    "channel_id": message.channel,
+                    "is_ephemeral": False,
+                    "thread_ts": message.thread_ts,
+                },
+                "channel": {"id": message.channel, "name": "agents"},
+                "message": {
+                    "type": "message",
+                    "ts": message.ts,
+                    "thread_ts": message.thread_ts,
+                    "text": message.text,
+                    "blocks": message.blocks,
+                    "bot_id": "B0BOT",
+                },
+                "response_url": f"http://127.0.0.1:{self.port}/respond/click",
+                "actions": [
+                    {
+                        "type": "button",
+                        "action_id": button["action_id"],
+                        "block_id": "row-0",
+                        "value": button.get("value", ""),
+                        "text": button["text"],
+                        "action_ts": str(time.time()),
+                    }
+                ],
+            },
+        )
         return envelope
 
     async def slash(self, text: str, *, user: dict[str, str] = ALICE, channel: str | None = None) -> str:
-        return await self._send_envelope("slash_commands", {
-            "token": "verification", "team_id": "T0TEAM", "team_domain": "agents", "channel_id": channel or self.channel,
-            "channel_name": "agents", "user_id": user["id"], "user_name": user["name"], "command": "/tether",
-            "text": text, "api_app_id": "A0APP", "response_url": f"http://127.0.0.1:{self.port}/respond/slash",
-            "trigger_id": "1.2.4",
-        })
+        return await self._send_envelope(
+            "slash_commands",
+            {
+                "token": "verification",
+                "team_id": "T0TEAM",
+                "team_domain": "agents",
+                "channel_id": channel or self.channel,
+                "channel_name": "agents",
+                "user_id": user["id"],
+                "user_name": user["name"],
+                "command": "/tether",
+                "text": text,
+                "api_app_id": "A0APP",
+                "response_url": f"http://127.0.0.1:{self.port}/respond/slash",
+                "trigger_id": "1.2.4",
+            },
+        )
 
     async def drop_sockets(self) -> None:
         """Close every Socket Mode connection, as Slack does now and then."""
@@ -172,8 +224,7 @@ class FakeSlack(FakeServer):
 
     async def _send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
         envelope_id = f"env-{next(self._envelopes)}"
-        body = {"envelope_id": envelope_id, "type": kind, "payload": payload,
-                "accepts_response_payload": kind != "events_api"}
+        body = {"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": kind != "events_api"}
         if kind == "events_api":
             body["retry_attempt"], body["retry_reason"] = 0, ""
         live = [ws for ws in self._sockets if not ws.closed]
@@ -187,9 +238,16 @@ class FakeSlack(FakeServer):
         await ws.prepare(request)
         self.connections += 1
         self._sockets.append(ws)
-        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1,
-                                      "debug_info": {"host": "fake", "approximate_connection_time": 3600},
-                                      "connection_info": {"app_id": "A0APP"}}))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "debug_info": {"host": "fake", "approximate_connection_time": 3600},
+                    "connection_info": {"app_id": "A0APP"},
+                }
+            )
+        )
         self.changed()
         async for message in ws:
             if message.type == WSMsgType.TEXT:
@@ -293,8 +351,16 @@ class FakeSlack(FakeServer):
     async def _m_auth_test(self, params: dict[str, Any]) -> web.Response:
         self.changed()
         return web.json_response(
-            {"ok": True, "url": "https://agents.slack.com/", "team": "Agents", "user": "tether", "team_id": "T0TEAM",
-             "user_id": "U0BOT", "bot_id": "B0BOT", "is_enterprise_install": False},
+            {
+                "ok": True,
+                "url": "https://agents.slack.com/",
+                "team": "Agents",
+                "user": "tether",
+                "team_id": "T0TEAM",
+                "user_id": "U0BOT",
+                "bot_id": "B0BOT",
+                "is_enterprise_install": False,
+            },
             headers={"X-OAuth-Scopes": ",".join(self.scopes)},
         )
 
@@ -302,9 +368,15 @@ class FakeSlack(FakeServer):
         channel = str(params.get("channel", ""))
         if not channel.startswith(("C", "G")):
             return self._error("channel_not_found")
-        return self._ok(channel={"id": channel, "name": "agents" if channel == self.channel else channel.lower(),
-                                 "is_channel": channel.startswith("C"), "is_private": channel.startswith("G"),
-                                 "is_member": channel in self.member_of})
+        return self._ok(
+            channel={
+                "id": channel,
+                "name": "agents" if channel == self.channel else channel.lower(),
+                "is_channel": channel.startswith("C"),
+                "is_private": channel.startswith("G"),
+                "is_member": channel in self.member_of,
+            }
+        )
 
     async def _m_apps_connections_open(self, params: dict[str, Any]) -> web.Response:
         return self._ok(url=f"ws://127.0.0.1:{self.port}/link/")
@@ -313,8 +385,14 @@ class FakeSlack(FakeServer):
         user = USERS.get(str(params.get("user")))
         if user is None:
             return self._error("user_not_found")
-        return self._ok(user={"id": user["id"], "name": user["name"], "real_name": user["name"].title(),
-                              "profile": {"display_name": user["name"], "real_name": user["name"].title()}})
+        return self._ok(
+            user={
+                "id": user["id"],
+                "name": user["name"],
+                "real_name": user["name"].title(),
+                "profile": {"display_name": user["name"], "real_name": user["name"].title()},
+            }
+        )
 
     async def _m_chat_postMessage(self, params: dict[str, Any]) -> web.Response:
         if params.get("channel") != self.channel:
@@ -366,9 +444,16 @@ class FakeSlack(FakeServer):
     async def _m_files_completeUploadExternal(self, params: dict[str, Any]) -> web.Response:
         files = params.get("files") or []
         for item in files:
-            self.files.append({"id": item["id"], "title": item.get("title"), "content": self._uploads.get(item["id"], b""),
-                               "channel": params.get("channel_id"), "thread_ts": params.get("thread_ts"),
-                               "comment": params.get("initial_comment")})
+            self.files.append(
+                {
+                    "id": item["id"],
+                    "title": item.get("title"),
+                    "content": self._uploads.get(item["id"], b""),
+                    "channel": params.get("channel_id"),
+                    "thread_ts": params.get("thread_ts"),
+                    "comment": params.get("initial_comment"),
+                }
+            )
         return self._ok(files=[{"id": item["id"], "title": item.get("title")} for item in files])
 
     async def _respond(self, request: web.Request) -> web.Response:

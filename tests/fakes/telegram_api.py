@@ -35,12 +35,12 @@ class HtmlCheck(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
-            self.error = self.error or f"Unsupported start tag \"{tag}\""
+            self.error = self.error or f'Unsupported start tag "{tag}"'
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
-            self.error = self.error or f"Can't find end tag corresponding to start tag \"{tag}\""
+            self.error = self.error or f'Can\'t find end tag corresponding to start tag "{tag}"'
             return
         self.stack.pop()
 
@@ -54,7 +54,7 @@ def parse_html(text: str) -> tuple[str | None, str]:
     checker.feed(text)
     checker.close()
     if checker.stack:
-        checker.error = checker.error or f"Can't find end tag corresponding to start tag \"{checker.stack[-1]}\""
+        checker.error = checker.error or f'Can\'t find end tag corresponding to start tag "{checker.stack[-1]}"'
     for match in re.finditer(r"&[^;\s]*;?", text):
         entity = match.group(0)
         if not entity.endswith(";") or html.unescape(entity) == entity:
@@ -144,8 +144,15 @@ class FakeTelegram(FakeServer):
     def user(self, user_id: int = 1001, username: str = "alice") -> dict[str, Any]:
         return {"id": user_id, "is_bot": False, "first_name": username.title(), "username": username}
 
-    def push_text(self, text: str, *, thread_id: int | None, user: dict[str, Any] | None = None,
-                  chat_id: int | None = None, reply_to: int | None = None) -> int:
+    def push_text(
+        self,
+        text: str,
+        *,
+        thread_id: int | None,
+        user: dict[str, Any] | None = None,
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> int:
         self._message_id += 1
         chat = chat_id if chat_id is not None else self.group_id
         message: dict[str, Any] = {
@@ -171,10 +178,17 @@ class FakeTelegram(FakeServer):
     def push_callback(self, message_id: int, data: str, user: dict[str, Any] | None = None) -> str:
         message = self.messages[message_id]
         query_id = f"cb{self._update_id + 1}"
-        self._push({"callback_query": {
-            "id": query_id, "from": user or self.user(), "chat_instance": "ci-1", "data": data,
-            "message": self._message_json(message),
-        }})
+        self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user or self.user(),
+                    "chat_instance": "ci-1",
+                    "data": data,
+                    "message": self._message_json(message),
+                }
+            }
+        )
         return query_id
 
     def _push(self, update: dict[str, Any]) -> None:
@@ -323,10 +337,20 @@ class FakeTelegram(FakeServer):
         chat_id = int(params.get("chat_id", 0))
         if chat_id < 0 and chat_id not in self.groups:
             return self._error(400, "Bad Request: chat not found")
-        return self._ok({**self._chat_json(chat_id), "accent_color_id": 0, "max_reaction_count": 11,
-                         "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
-                                                 "unique_gifts": False, "premium_subscription": False,
-                                                 "gifts_from_channels": False}})
+        return self._ok(
+            {
+                **self._chat_json(chat_id),
+                "accent_color_id": 0,
+                "max_reaction_count": 11,
+                "accepted_gift_types": {
+                    "unlimited_gifts": False,
+                    "limited_gifts": False,
+                    "unique_gifts": False,
+                    "premium_subscription": False,
+                    "gifts_from_channels": False,
+                },
+            }
+        )
 
     async def _m_getChatMember(self, params: dict[str, Any]) -> web.Response:
         chat_id, user_id = int(params.get("chat_id", 0)), int(params.get("user_id", 0))
@@ -339,17 +363,39 @@ class FakeTelegram(FakeServer):
             user = self.user(user_id, f"user{user_id}")
         if user_id != self.bot_id or not group.bot_admin:
             return self._ok({"status": "member", "user": user})
-        rights = dict.fromkeys((
-            "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
-            "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
-            "can_edit_stories", "can_delete_stories", "can_pin_messages",
-        ), False)
+        rights = dict.fromkeys(
+            (
+                "can_be_edited",
+                "is_anonymous",
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+                "can_pin_messages",
+            ),
+            False,
+        )
         rights.update(can_manage_chat=True, can_delete_messages=True, can_invite_users=True)
         return self._ok({"status": "administrator", "user": user, **rights, "can_manage_topics": group.manage_topics})
 
     async def _m_getMe(self, params: dict[str, Any]) -> web.Response:
-        return self._ok({"id": self.bot_id, "is_bot": True, "first_name": "Tether", "username": "tether_bot",
-                         "can_join_groups": True, "can_read_all_group_messages": True, "supports_inline_queries": False})
+        return self._ok(
+            {
+                "id": self.bot_id,
+                "is_bot": True,
+                "first_name": "Tether",
+                "username": "tether_bot",
+                "can_join_groups": True,
+                "can_read_all_group_messages": True,
+                "supports_inline_queries": False,
+            }
+        )
 
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> web.Response:
         return self._ok(True)
@@ -367,7 +413,7 @@ class FakeTelegram(FakeServer):
             self._new_update.clear()
             try:
                 await asyncio.wait_for(self._new_update.wait(), max(0.01, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
         return self._ok(list(self._updates))
 
@@ -389,8 +435,14 @@ class FakeTelegram(FakeServer):
         if thread is not None and int(thread) not in self.topics:
             return self._error(400, "Bad Request: message thread not found")
         self._message_id += 1
-        message = Message(self._message_id, int(params["chat_id"]), int(thread) if thread is not None else None, text,
-                          params.get("parse_mode"), params.get("reply_markup"))
+        message = Message(
+            self._message_id,
+            int(params["chat_id"]),
+            int(thread) if thread is not None else None,
+            text,
+            params.get("parse_mode"),
+            params.get("reply_markup"),
+        )
         self.messages[message.message_id] = message
         return self._ok(self._message_json(message))
 
@@ -420,12 +472,20 @@ class FakeTelegram(FakeServer):
         document = params.get("document")
         self._message_id += 1
         thread = params.get("message_thread_id")
-        message = Message(self._message_id, int(params["chat_id"]), int(thread) if thread is not None else None,
-                          str(params.get("caption", "")), document=document if isinstance(document, dict) else None)
+        message = Message(
+            self._message_id,
+            int(params["chat_id"]),
+            int(thread) if thread is not None else None,
+            str(params.get("caption", "")),
+            document=document if isinstance(document, dict) else None,
+        )
         self.messages[message.message_id] = message
         data = self._message_json(message)
-        data["document"] = {"file_id": f"f{message.message_id}", "file_unique_id": f"u{message.message_id}",
-                            "file_name": (document or {}).get("filename", "log.txt") if isinstance(document, dict) else "log.txt"}
+        data["document"] = {
+            "file_id": f"f{message.message_id}",
+            "file_unique_id": f"u{message.message_id}",
+            "file_name": (document or {}).get("filename", "log.txt") if isinstance(document, dict) else "log.txt",
+        }
         return self._ok(data)
 
     async def _m_sendChatAction(self, params: dict[str, Any]) -> web.Response:

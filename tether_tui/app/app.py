@@ -18,21 +18,20 @@ from textual.screen import Screen
 from bridges.base import ChatBridge
 from bridges.supervisor import BridgeSupervisor
 from runners.launcher import SessionLauncher
+from tether_tui.app.actions import Severity
+from tether_tui.app.desktop import DesktopNotifier
 from tether_tui.app.screens.chat_users import ChatUserRow, ChatUsersScreen
 from tether_tui.app.screens.details import DetailsScreen
 from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, ReasonDialog
-from tether_tui.app.screens.new_session import AgentChoice, NewSessionDialog, NewSessionRequest, demo_choices
 from tether_tui.app.screens.help import HelpScreen
-from tether_tui.app.actions import Severity
-from tether_tui.app.desktop import DesktopNotifier
 from tether_tui.app.screens.main import MainScreen
+from tether_tui.app.screens.new_session import AgentChoice, NewSessionDialog, NewSessionRequest, demo_choices
 from tether_tui.app.screens.notices import NoticeRecord, NoticesScreen
 from tether_tui.app.screens.timer_dialog import TimerChoice, TimerDialog
 from tether_tui.app.widgets.request_preview import request_text
 from tether_tui.approvals import UnknownRequestError
 from tether_tui.commands import CommandRegistry, UnknownCommandError
 from tether_tui.config import Config, ConfigWatcher
-from tether_tui.gateway import Gateway
 from tether_tui.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -42,6 +41,7 @@ from tether_tui.events import (
     Event,
     Notice,
 )
+from tether_tui.gateway import Gateway
 from tether_tui.models import ApprovalRequest, Origin, RuleScope, Via
 from tether_tui.store import BridgeHealth, SessionError, SessionStore
 from tether_tui.toolinput import short_path
@@ -286,7 +286,7 @@ class TetherApp(App[None]):
         if (request_id := self._selected_request()) is not None:
             self.deny_with_reason(request_id)
 
-    def deny_with_reason(self, request_id: str, on_done: Callable[[], None] | None = None) -> None:
+    def deny_with_reason(self, request_id: str, on_done: Callable[[], object] | None = None) -> None:
         request = self.store.approvals.get(request_id)
 
         def done(reason: str | None) -> None:
@@ -316,9 +316,7 @@ class TetherApp(App[None]):
                     RuleScope.DIRECTORY, choice.minutes, by=self.user, via=Via.KEYBOARD, directory=session.directory
                 )
             else:
-                self.store.approvals.add_rule(
-                    RuleScope.SESSION, choice.minutes, by=self.user, via=Via.KEYBOARD, session_id=session_id
-                )
+                self.store.approvals.add_rule(RuleScope.SESSION, choice.minutes, by=self.user, via=Via.KEYBOARD, session_id=session_id)
 
         self.push_screen(
             TimerDialog(
@@ -331,7 +329,7 @@ class TetherApp(App[None]):
             done,
         )
 
-    def allow_for(self, request_id: str, on_done: Callable[[], None] | None = None) -> None:
+    def allow_for(self, request_id: str, on_done: Callable[[], object] | None = None) -> None:
         request = self.store.approvals.get(request_id)
         settings = self.store.config.approvals
         title = self.store.session(request.session_id).title if self.store.has_session(request.session_id) else request.session_id
@@ -339,9 +337,7 @@ class TetherApp(App[None]):
         def done(choice: TimerChoice | None) -> None:
             if choice is None:
                 return
-            result = self.store.approvals.allow_with_timer(
-                request_id, choice.timer, choice.minutes, by=self.user, via=Via.KEYBOARD
-            )
+            result = self.store.approvals.allow_with_timer(request_id, choice.timer, choice.minutes, by=self.user, via=Via.KEYBOARD)
             if not result.accepted:
                 self.tell(f"Already {result.decision.describe()}", severity="warning")
             else:
@@ -414,7 +410,8 @@ class TetherApp(App[None]):
 
         profiles = self.launcher.registry.profiles
         choices = [
-            AgentChoice(name, f"{profile.label} ({name})", why) for (name, why), profile in zip(available(profiles).items(), profiles.values())
+            AgentChoice(name, f"{profile.label} ({name})", why)
+            for (name, why), profile in zip(available(profiles).items(), profiles.values(), strict=False)
         ]
         return [*sorted(choices, key=lambda c: c.unavailable is not None), *demo_choices()]
 
@@ -447,9 +444,9 @@ class TetherApp(App[None]):
     def running_agents(self) -> list[str]:
         """Sessions of real agents this dashboard started that have not ended."""
         return [
-            s.id for s in self.store.sessions()
-            if s.origin is Origin.RUNNER and not s.state.is_final and s.runner_type not in (None, "demo")
-            and self.store.accepts_input(s.id)
+            s.id
+            for s in self.store.sessions()
+            if s.origin is Origin.RUNNER and not s.state.is_final and s.runner_type not in (None, "demo") and self.store.accepts_input(s.id)
         ]
 
     async def action_quit(self) -> None:
@@ -463,7 +460,9 @@ class TetherApp(App[None]):
                 self.run_worker(self._stop_all_and_exit(running), name="quit")
 
         count = len(running)
-        self.push_screen(ConfirmDialog(f"{count} agent{'s are' if count != 1 else ' is'} running: stop {'them' if count != 1 else 'it'} and quit?"), done)
+        self.push_screen(
+            ConfirmDialog(f"{count} agent{'s are' if count != 1 else ' is'} running: stop {'them' if count != 1 else 'it'} and quit?"), done
+        )
 
     async def _stop_all_and_exit(self, session_ids: list[str]) -> None:
         import asyncio
@@ -492,7 +491,8 @@ class TetherApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand(
-            "Pair a chat user", "Show a one-time code to write in chat: /pair on Telegram, !pair on Slack and Discord",
+            "Pair a chat user",
+            "Show a one-time code to write in chat: /pair on Telegram, !pair on Slack and Discord",
             self.action_pair_chat_user,
         )
         yield SystemCommand("Chat users", "Who may act from chat; revoke a paired user", self.action_chat_users)
@@ -523,7 +523,7 @@ class TetherApp(App[None]):
         self.push_screen(MessageDialog("Pair a chat user", "\n".join(lines)))
 
     def chat_user_rows(self) -> list[ChatUserRow]:
-        rows = []
+        rows: list[ChatUserRow] = []
         for name, bridge in self._running_bridges().items():
             rows.extend(ChatUserRow(name, user_id, user_id, "config") for user_id in sorted(bridge.allowed_users))
             rows.extend(ChatUserRow(name, user.id, user.name, "paired", user.since) for user in bridge.paired_users())

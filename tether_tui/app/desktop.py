@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import re
 import shutil
+from typing import Any
 
 from textual.app import App
 
@@ -19,7 +20,7 @@ def _clean(text: str, limit: int) -> str:
 
 
 class DesktopNotifier:
-    def __init__(self, app: App[object]) -> None:
+    def __init__(self, app: App[Any]) -> None:
         self.app = app
         self.notify_send = shutil.which("notify-send")
         self.sent = 0
@@ -40,8 +41,12 @@ class DesktopNotifier:
         assert self.notify_send is not None
         with contextlib.suppress(OSError):
             process = await asyncio.create_subprocess_exec(
-                self.notify_send, "--app-name=tether-tui", title, body,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                self.notify_send,
+                "--app-name=tether-tui",
+                title,
+                body,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
             )
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(process.wait(), 5)

@@ -50,5 +50,3 @@ def age(seconds: float) -> str:
     if seconds < 100 * 3600:
         return f"{seconds // 3600}h"
     return f"{seconds // 86400}d"
-
-

@@ -68,7 +68,11 @@ class ChatUsersScreen(ModalScreen[None]):
         for row in self.shown:
             because = "paired with a code" if row.source == "paired" else "allowed_user_ids in the config"
             table.add_row(row.platform.capitalize(), Content(row.name), row.user_id, because, row.since[:16].replace("T", " "))
-        empty = "" if self.shown else "Nobody may act from chat yet: p shows a code to write there (/pair on Telegram, !pair on Slack and Discord)."
+        empty = (
+            ""
+            if self.shown
+            else "Nobody may act from chat yet: p shows a code to write there (/pair on Telegram, !pair on Slack and Discord)."
+        )
         self.query_one("#empty", Label).update(Content(empty))
 
     def action_revoke(self) -> None:

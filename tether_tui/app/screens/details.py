@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.syntax import Syntax
 from textual.app import ComposeResult
@@ -13,9 +13,8 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
-from tether_tui.toolinput import short_path
 from tether_tui.models import ApprovalRequest, Decision
-from tether_tui.toolinput import pretty_input, unified_diff
+from tether_tui.toolinput import pretty_input, short_path, unified_diff
 
 if TYPE_CHECKING:
     from tether_tui.app.actions import Dashboard
@@ -37,7 +36,10 @@ class DetailsScreen(ModalScreen[None]):
         Binding("escape,q", "close", "Close"),
     ]
 
-    app: "Dashboard"
+    @property
+    def dashboard(self) -> Dashboard:
+        """The application, through what screens may ask of it."""
+        return cast("Dashboard", self.app)
 
     def __init__(self, request: ApprovalRequest, session_title: str) -> None:
         super().__init__()
@@ -49,8 +51,7 @@ class DetailsScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog"):
             yield Label(Content(f"{request.tool_name} · {self.session_title}"), classes="title")
             yield Static(
-                f"Folder: {short_path(request.directory) or '—'}\n"
-                f"Asked:  {request.created_at:%H:%M:%S}   id {request.external_id}",
+                f"Folder: {short_path(request.directory) or '—'}\nAsked:  {request.created_at:%H:%M:%S}   id {request.external_id}",
                 markup=False,
             )
             yield Label("", id="decision")
@@ -75,14 +76,14 @@ class DetailsScreen(ModalScreen[None]):
         label.set_class(not decision.allowed, "-denied")
 
     def action_decide(self, allow: bool) -> None:
-        if self.app.decide(self.request.id, allow):
+        if self.dashboard.decide(self.request.id, allow):
             self.dismiss(None)
 
     def action_deny_with_reason(self) -> None:
-        self.app.deny_with_reason(self.request.id, on_done=lambda: self.dismiss(None))
+        self.dashboard.deny_with_reason(self.request.id, on_done=lambda: self.dismiss(None))
 
     def action_allow_for(self) -> None:
-        self.app.allow_for(self.request.id, on_done=lambda: self.dismiss(None))
+        self.dashboard.allow_for(self.request.id, on_done=lambda: self.dismiss(None))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -10,7 +10,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 
-
 class ReasonDialog(ModalScreen[str | None]):
     """Deny a request, with a reason for the agent if one is written. Returns the reason ("" for
     none), or None when cancelled."""

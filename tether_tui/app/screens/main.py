@@ -10,7 +10,8 @@ Nothing moves the selection but the person: new requests and sessions never do.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -69,7 +70,10 @@ class MainScreen(Screen[None]):
         Binding("escape", "leave_input", "Leave input", show=False),
     ]
 
-    app: Dashboard
+    @property
+    def dashboard(self) -> Dashboard:
+        """The application, through what screens may ask of it."""
+        return cast("Dashboard", self.app)
 
     def __init__(self) -> None:
         super().__init__()
@@ -92,7 +96,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._composed = True
-        store = self.app.store
+        store = self.dashboard.store
         sessions = self.query_one(SessionsTable)
         for session in store.sessions():
             sessions.upsert(session, len(store.approvals.pending(session.id)), queued_input=bool(session.queued_input))
@@ -120,13 +124,11 @@ class MainScreen(Screen[None]):
         """Bring the widgets up to date with a batch of store events."""
         if not self.ready:
             return
-        try:
+        with contextlib.suppress(NoMatches):  # the screen is being taken down
             self._apply(events)
-        except NoMatches:
-            pass  # the screen is being taken down
 
     def _apply(self, events: list[Event]) -> None:
-        store = self.app.store
+        store = self.dashboard.store
         sessions = self.query_one(SessionsTable)
         queue = self.query_one(ApprovalQueue)
         output = self.query_one(OutputView)
@@ -138,7 +140,7 @@ class MainScreen(Screen[None]):
             elif isinstance(event, (SessionAdded, SessionChanged)):
                 changed.add(event.session.id)
             elif isinstance(event, SessionRemoved):
-                sessions.remove(event.session_id)
+                sessions.forget(event.session_id)
                 changed.discard(event.session_id)
                 if event.session_id == self._session_id:
                     self._session_id = None
@@ -147,14 +149,14 @@ class MainScreen(Screen[None]):
                     queue.add(event.request, store.session(event.request.session_id).title, store.clock.monotonic())
                 status = requests = True
             elif isinstance(event, ApprovalDecided):
-                queue.remove(event.request.id)
+                queue.forget(event.request.id)
                 status = requests = True
             elif isinstance(event, (RuleAdded, RuleRemoved)):
                 rules = True
             elif isinstance(event, BridgeHealthChanged):
                 status = True
                 if event.health == BridgeHealth.FAILING and event.detail:
-                    self.app.tell(event.detail, title=f"{LABELS.get(event.name, event.name)} failing", severity="warning")
+                    self.dashboard.tell(event.detail, title=f"{LABELS.get(event.name, event.name)} failing", severity="warning")
             elif isinstance(event, (ConfigReloaded, ConfigFailed)):
                 status = True
         for session_id in changed:
@@ -176,7 +178,7 @@ class MainScreen(Screen[None]):
             self.refresh_clocks()
 
     def _refresh_status(self) -> None:
-        store = self.app.store
+        store = self.dashboard.store
         bar = self.query_one(StatusBar)
         bar.pending = len(store.approvals.pending())
         bar.bridges = dict(store.bridge_health)
@@ -190,7 +192,7 @@ class MainScreen(Screen[None]):
         if not self.ready:
             return
         try:
-            store = self.app.store
+            store = self.dashboard.store
             self.query_one(ApprovalQueue).refresh_ages(store.clock.monotonic())
             self.query_one(TimersPanel).show(store.approvals.rules(), store.approvals.remaining_seconds, store.describe_rule)
             self._sync_preview()
@@ -201,7 +203,7 @@ class MainScreen(Screen[None]):
     def select_session(self, session_id: str | None, *, request_id: str | None = None) -> None:
         """Make ``session_id`` the selected session: its output shows and its request (the
         given one, else its oldest) is highlighted."""
-        store = self.app.store
+        store = self.dashboard.store
         if session_id is not None and not store.has_session(session_id):
             session_id = None
         self._session_id = session_id
@@ -230,10 +232,10 @@ class MainScreen(Screen[None]):
     def _pending_here(self) -> list[ApprovalRequest]:
         if self._session_id is None:
             return []
-        return self.app.store.approvals.pending(self._session_id)
+        return self.dashboard.store.approvals.pending(self._session_id)
 
     def _sync_preview(self) -> None:
-        store = self.app.store
+        store = self.dashboard.store
         preview = self.query_one(RequestPreview)
         request_id = self.selected_request_id
         if request_id is not None:
@@ -247,14 +249,14 @@ class MainScreen(Screen[None]):
         following = self._next_request()
         if following is None:
             return None
-        here = self.app.store.session(self._session_id).title if self._session_id else "this session"
-        where = self.app.store.session(following.session_id).title
+        here = self.dashboard.store.session(self._session_id).title if self._session_id else "this session"
+        where = self.dashboard.store.session(following.session_id).title
         return f"Nothing waiting in {here}. Next: {following.tool_name} in {where} (w goes there)"
 
     def _next_request(self) -> ApprovalRequest | None:
         """The waiting request after the highlighted one (oldest first, any session, round
         the end); with none highlighted, the oldest of another session."""
-        pending = [r for r in self.app.store.approvals.pending() if self.app.store.has_session(r.session_id)]
+        pending = [r for r in self.dashboard.store.approvals.pending() if self.dashboard.store.has_session(r.session_id)]
         current = self.selected_request_id
         ids = [r.id for r in pending]
         if current in ids:
@@ -265,14 +267,14 @@ class MainScreen(Screen[None]):
     def action_next_request(self) -> None:
         following = self._next_request()
         if following is None:
-            self.app.tell("No other request is waiting", timeout=3)
+            self.dashboard.tell("No other request is waiting", timeout=3)
             return
         self.select_session(following.session_id, request_id=following.id)
 
     def on_fitted_table_chosen(self, message: FittedTable.Chosen) -> None:
         """The person moved in a list: the selection follows them."""
         message.stop()
-        store = self.app.store
+        store = self.dashboard.store
         if isinstance(message.table, SessionsTable):
             if message.key != self._session_id:
                 self.select_session(message.key)
@@ -285,7 +287,7 @@ class MainScreen(Screen[None]):
                 self.select_session(request.session_id, request_id=request.id)
 
     def on_approval_queue_open_details(self, message: ApprovalQueue.OpenDetails) -> None:
-        self.app.open_details(message.request_id)
+        self.dashboard.open_details(message.request_id)
 
     @property
     def selected_session_id(self) -> str | None:
@@ -300,7 +302,7 @@ class MainScreen(Screen[None]):
         if request_id is None or self._session_id is None:
             return None
         try:
-            request = self.app.store.approvals.get(request_id)
+            request = self.dashboard.store.approvals.get(request_id)
         except KeyError:
             return None
         return request_id if request.pending and request.session_id == self._session_id else None
@@ -318,7 +320,7 @@ class MainScreen(Screen[None]):
     def action_toggle_wrap(self) -> None:
         output = self.query_one(OutputView)
         output.wrap_lines = not output.wrap_lines
-        self.app.tell(f"Long lines {'wrap' if output.wrap_lines else 'are cut at the edge'}", timeout=2)
+        self.dashboard.tell(f"Long lines {'wrap' if output.wrap_lines else 'are cut at the edge'}", timeout=2)
 
     # ----------------------------------------------------------------- input
     def action_focus_input(self) -> None:
@@ -344,10 +346,10 @@ class MainScreen(Screen[None]):
         event.input.clear()
         session_id = self.selected_session_id
         if session_id is None:
-            self.app.tell("No session selected", severity="warning")
+            self.dashboard.tell("No session selected", severity="warning")
             return
         if text.startswith("/"):
             name, _, args = text[1:].partition(" ")
-            await self.app.run_chat_command(name, args.strip(), session_id)
+            await self.dashboard.run_chat_command(name, args.strip(), session_id)
             return
-        await self.app.send_input(session_id, text)
+        await self.dashboard.send_input(session_id, text)

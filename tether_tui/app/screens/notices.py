@@ -55,9 +55,7 @@ class NoticesScreen(ModalScreen[None]):
             if record.title:
                 text.append(f"{record.title}: ", style="bold")
             text.append(record.text)
-            history.add_row(
-                Text(f"{record.at:%H:%M:%S}"), Text(record.severity, style=SEVERITY_STYLE.get(record.severity, "")), text
-            )
+            history.add_row(Text(f"{record.at:%H:%M:%S}"), Text(record.severity, style=SEVERITY_STYLE.get(record.severity, "")), text)
         with VerticalScroll(classes="dialog"):
             yield Label("Now", classes="title")
             yield Static(now)

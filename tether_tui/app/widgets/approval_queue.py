@@ -46,7 +46,8 @@ class ApprovalQueue(FittedTable):
         )
         self.border_title = f"Approvals ({self.row_count})"
 
-    def remove(self, request_id: str) -> None:
+    def forget(self, request_id: str) -> None:
+        """Take a settled request out of the list."""
         self.drop_row(request_id)
         self._created.pop(request_id, None)
         self._session_of.pop(request_id, None)
@@ -76,5 +77,5 @@ class ApprovalQueue(FittedTable):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        if self.show_cursor:
+        if self.show_cursor and event.row_key.value is not None:
             self.post_message(self.OpenDetails(event.row_key.value))

@@ -31,13 +31,13 @@ class FittedTable(DataTable[object]):
     class Chosen(Message):
         """The person moved the cursor to row ``key``."""
 
-        def __init__(self, table: "FittedTable", key: str | None) -> None:
+        def __init__(self, table: FittedTable, key: str | None) -> None:
             super().__init__()
             self.table = table
             self.key = key
 
         @property
-        def control(self) -> "FittedTable":
+        def control(self) -> FittedTable:
             return self.table
 
     def _announce(self) -> None:
@@ -108,7 +108,7 @@ class FittedTable(DataTable[object]):
 
     def _visible(self, cells: tuple[object, ...]) -> list[object]:
         shown = set(self._shown)
-        return [cell for (key, _, _), cell in zip(self.COLUMNS, cells) if key in shown]
+        return [cell for (key, _, _), cell in zip(self.COLUMNS, cells, strict=False) if key in shown]
 
     def _build(self, width: int) -> None:
         self._built_width = width
@@ -116,7 +116,7 @@ class FittedTable(DataTable[object]):
         self.clear(columns=True)
         columns = self._columns(width)
         self._shown = [key for key, _, _ in columns]
-        for (key, label, _), column_width in zip(columns, self._widths(columns, width)):
+        for (key, label, _), column_width in zip(columns, self._widths(columns, width), strict=False):
             self.add_column(label, key=key, width=column_width)
         for key, cells in self._row_cells.items():
             self.add_row(*self._visible(cells), key=key)
@@ -130,7 +130,7 @@ class FittedTable(DataTable[object]):
         if key not in self.rows:
             self.add_row(*self._visible(cells), key=key)
         else:
-            for (column, _, _), value in zip(self.COLUMNS, cells):
+            for (column, _, _), value in zip(self.COLUMNS, cells, strict=False):
                 if column in self._shown:
                     self.update_cell(key, column, value)
         return new

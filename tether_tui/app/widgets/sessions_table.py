@@ -23,7 +23,8 @@ class SessionsTable(FittedTable):
         self.put_row(session.id, (title, origin_text(session.origin), state_text(session.state, queued_input=queued_input), pending_text))
         self.border_title = f"Sessions ({self.row_count})"
 
-    def remove(self, session_id: str) -> None:
+    def forget(self, session_id: str) -> None:
+        """Take a removed session out of the list."""
         if self.has_row(session_id):
             self.drop_row(session_id)
             self.border_title = f"Sessions ({self.row_count})" if self.row_count else "Sessions"
