@@ -76,6 +76,7 @@ def details_messages(markup: Markup, request: ApprovalRequest) -> list[str]:
 
 STATE_NOTICES = {
     SessionState.WAITING_INPUT: "⌨️ waiting for input",
+    SessionState.DISCONNECTED: "🔌 its machine is not reachable: waiting for it to come back",
     SessionState.STOPPED: "■ stopped",
     SessionState.ERROR: "✖️ error",
 }

@@ -138,6 +138,7 @@ class ApprovalEngine:
             directory=directory,
             suggestions=suggestions,
             agent_request_id=request_id,
+            host=session.host if session else None,
         )
         rule = self._auto_rule(request)
         self._pending[request.id] = request
@@ -237,7 +238,7 @@ class ApprovalEngine:
 
     # ----------------------------------------------------------------- rules
     def _context(self, request: ApprovalRequest) -> RequestContext:
-        return RequestContext(request.session_id, request.tool_name, request.tool_input, request.directory)
+        return RequestContext(request.session_id, request.tool_name, request.tool_input, request.directory, request.host)
 
     def _auto_rule(self, request: ApprovalRequest) -> Rule | None:
         if not self._rules or self.is_never_auto_approved(request):
@@ -293,6 +294,7 @@ class ApprovalEngine:
         command_prefix: str | None = None,
         command_exact: bool = False,
         directory: str | None = None,
+        host: str | None = None,
     ) -> Rule:
         _check_minutes(minutes)
         if scope is RuleScope.SESSION and session_id is None:
@@ -320,6 +322,7 @@ class ApprovalEngine:
             command_prefix=command_prefix,
             command_exact=command_exact,
             directory=directory,
+            host=host if scope is RuleScope.DIRECTORY else None,
         )
         self._rules[rule.id] = rule
         self._save_rules()
@@ -346,7 +349,7 @@ class ApprovalEngine:
         if timer == "dir":
             if not request.directory:
                 raise ValueError("this request has no folder")
-            return RuleScope.DIRECTORY, {"directory": request.directory}
+            return RuleScope.DIRECTORY, {"directory": request.directory, "host": request.host}
         if timer == "prefix":
             command_rule = self.command_rule_of(request)
             if command_rule is None:

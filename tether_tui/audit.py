@@ -99,6 +99,7 @@ class AuditLog:
                 "command_prefix": rule.command_prefix,
                 "command_exact": rule.command_exact,
                 "directory": rule.directory,
+                "host": rule.host,
                 "expires_at": rule.expires_at.isoformat(),
                 "by": by,
                 "via": rule.created_via.value,

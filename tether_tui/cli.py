@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--config", type=Path, dest="config_file", help="config file to check")
     doctor.add_argument("--project", type=Path, metavar="DIR", help="also check this project's hook settings")
 
+    paths = sub.add_parser("paths", help="print this machine's tether-tui paths as JSON (what a remote dashboard asks over ssh)")
+    paths.add_argument("--prepare", action="store_true", help="create the runtime folder and remove a stale socket")
+
     setup = sub.add_parser("setup", help="set up a chat bridge step by step: token, chat, pairing")
     setup.add_argument("platform", choices=["telegram", "slack", "discord"])
     setup.add_argument("--config", type=Path, dest="config_file", help="config file to write")
@@ -162,11 +165,15 @@ def run_dashboard(args: argparse.Namespace) -> int:
 
     start_from_chat = ChatStarter(launcher, lambda: store.config.runners.allowed_roots, demo_speed=args.demo_speed)
 
+    from tether_tui.remotes import RemoteSupervisor
+
+    gateway = Gateway(store)
     app = TetherApp(
         store,
         launcher=launcher,
         commands=commands,
-        gateway=Gateway(store),
+        gateway=gateway,
+        remotes=RemoteSupervisor(store, gateway),
         bridges=BridgeSupervisor(store, commands, start_session=start_from_chat, config_path=config_path),
         demo_sessions=demo,
         demo_speed=args.demo_speed,
@@ -189,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "config":
         return config_command(args)
+    if args.command == "paths":
+        from tether_tui.machine import main as paths_main
+
+        return paths_main(args.prepare)
     if args.command == "doctor":
         from tether_tui.doctor import run as doctor
 

@@ -149,6 +149,20 @@ class AgentSettings:
 
 
 @dataclass(frozen=True)
+class RemoteSettings:
+    """``[remotes.NAME]``: a machine reached over the system's ``ssh`` whose agents this
+    dashboard supervises (its hooks reach the dashboard through a forwarded socket)."""
+
+    name: str
+    destination: str
+    """What you would type after ``ssh`` (``me@devbox``, or a Host from ~/.ssh/config)."""
+    ssh_args: tuple[str, ...] = ()
+    enabled: bool = True
+    allowed_roots: tuple[str, ...] = ("~",)
+    """Folders there where a chat message may start an agent."""
+
+
+@dataclass(frozen=True)
 class Config:
     approvals: ApprovalSettings = ApprovalSettings()
     dashboard: DashboardSettings = DashboardSettings()
@@ -158,6 +172,7 @@ class Config:
     discord: DiscordSettings = DiscordSettings()
     runners: RunnerSettings = RunnerSettings()
     agents: tuple[AgentSettings, ...] = ()
+    remotes: tuple[RemoteSettings, ...] = ()
     path: Path | None = None
     warnings: tuple[str, ...] = ()
 
@@ -344,6 +359,7 @@ def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | N
 
     sections: dict[str, Any] = {}
     agents = _agents(raw.pop("agents", {}), text, path)
+    remotes = _remotes(raw.pop("remotes", {}), text, path)
     for name, value in raw.items():
         if name not in SECTIONS:
             raise ConfigError(path, f"unknown section (known: {', '.join(SECTIONS)})", line=_key_line(text, name, None), key=f"[{name}]")
@@ -390,7 +406,7 @@ def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | N
         settings = sections[name]
         if settings.configured and not settings.allowed_user_ids and not settings.require_pairing:
             warnings.append(f"{label}: no allowed_user_ids and pairing is off, so nobody can act from {label}")
-    return Config(**sections, agents=agents, path=path, warnings=tuple(warnings))
+    return Config(**sections, agents=agents, remotes=remotes, path=path, warnings=tuple(warnings))
 
 
 def _agents(raw: Any, text: str, path: Path | None) -> tuple[AgentSettings, ...]:
@@ -419,6 +435,44 @@ def _agents(raw: Any, text: str, path: Path | None) -> tuple[AgentSettings, ...]
             raise ConfigError(path, f"label: expected a string, got {toml_value(label)}", line=line, key=where)
         agents.append(AgentSettings(name, tuple(command), tuple(sorted(env.items())), label))
     return tuple(agents)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) and item for item in value)
+
+
+def _remotes(raw: Any, text: str, path: Path | None) -> tuple[RemoteSettings, ...]:
+    """``[remotes.NAME]`` tables: ``destination``, optional ``ssh_args``, ``enabled``,
+    ``allowed_roots``."""
+    if not isinstance(raw, dict):
+        raise ConfigError(path, "must be a table of [remotes.NAME] tables", key="remotes")
+    remotes = []
+    for name, table in raw.items():
+        where = f"[remotes.{name}]"
+        line = _key_line(text, f"remotes.{name}", None)
+        if not re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", name):
+            raise ConfigError(path, "a name of lowercase letters, digits, - and _", line=line, key=where)
+        if not isinstance(table, dict):
+            raise ConfigError(path, "must be a table", line=line, key=where)
+        known = ("destination", "ssh_args", "enabled", "allowed_roots")
+        unknown = set(table) - set(known)
+        if unknown:
+            raise ConfigError(path, f"unknown key {sorted(unknown)[0]} (known: {', '.join(known)})", line=line, key=where)
+        destination = table.get("destination")
+        if not isinstance(destination, str) or not destination.strip() or destination.startswith("-"):
+            raise ConfigError(
+                path, f"destination: expected what you would type after ssh, got {toml_value(destination)}", line=line, key=where
+            )
+        for key in ("ssh_args", "allowed_roots"):
+            if key in table and not _strings(table[key]):
+                raise ConfigError(path, f"{key}: expected a list of strings, got {toml_value(table[key])}", line=line, key=where)
+        enabled = table.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ConfigError(path, f"enabled: expected true or false, got {toml_value(enabled)}", line=line, key=where)
+        remotes.append(
+            RemoteSettings(name, destination.strip(), tuple(table.get("ssh_args", ())), enabled, tuple(table.get("allowed_roots", ("~",))))
+        )
+    return tuple(remotes)
 
 
 def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:

@@ -21,6 +21,7 @@ import resource
 import socket
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,7 @@ class Gateway:
         self.max_connections = max_connections or default_connection_limit()
         self.request_timeout = request_timeout
         self._server: asyncio.AbstractServer | None = None
+        self._remote_servers: dict[str, tuple[asyncio.AbstractServer, Path]] = {}
         self._controllers: dict[str, HookSessionController] = {}
         self._connections = 0
         self._last_seen: dict[str, float] = {}
@@ -150,6 +152,40 @@ class Gateway:
             os.umask(old_umask)
         os.chmod(self.path, 0o600)
         self._pruner = asyncio.create_task(self._prune_forever(), name="gateway-prune")
+
+    async def listen_for(self, host: str, path: Path) -> None:
+        """Also listen on ``path`` (0600, in our runtime folder) for the hooks of remote
+        ``host``, whose ``ssh -R`` forward ends there: what arrives on it comes from that host."""
+        await self.stop_listening_for(host)
+        ensure_runtime_dir(path.parent)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        old_umask = os.umask(0o177)
+        try:
+            server = await asyncio.start_unix_server(partial(self._serve, host=host), path=str(path), limit=MAX_LINE)
+        finally:
+            os.umask(old_umask)
+        os.chmod(path, 0o600)
+        self._remote_servers[host] = (server, path)
+
+    async def stop_listening_for(self, host: str) -> None:
+        entry = self._remote_servers.pop(host, None)
+        if entry is None:
+            return
+        server, path = entry
+        server.close()
+        with contextlib.suppress(Exception):
+            await server.wait_closed()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+    def sessions_of(self, host: str) -> list[str]:
+        """The hook sessions that came from remote ``host``."""
+        return [
+            session_id
+            for session_id in self._last_seen
+            if self.store.has_session(session_id) and self.store.session(session_id).host == host
+        ]
 
     async def _prune_forever(self) -> None:
         while True:
@@ -191,6 +227,8 @@ class Gateway:
         self.store.remove_session(session_id)
 
     async def stop(self) -> None:
+        for host in list(self._remote_servers):
+            await self.stop_listening_for(host)
         if self._pruner is not None:
             self._pruner.cancel()
             self._pruner = None
@@ -202,7 +240,7 @@ class Gateway:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str | None = None) -> None:
         self._connections += 1
         try:
             if self._connections > self.max_connections:
@@ -210,7 +248,7 @@ class Gateway:
                 self.incident("limit", f"gateway: {self.max_connections} connections open at once; refusing more until some close")
                 reply: dict[str, Any] = {"v": PROTOCOL_VERSION, "error": "too many connections to the dashboard"}
             else:
-                reply = await self._request(reader)
+                reply = await self._request(reader, host)
             writer.write(json.dumps(reply).encode() + b"\n")
             await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -223,7 +261,7 @@ class Gateway:
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
-    async def _request(self, reader: asyncio.StreamReader) -> dict[str, Any]:
+    async def _request(self, reader: asyncio.StreamReader, host: str | None = None) -> dict[str, Any]:
         try:
             line = await asyncio.wait_for(reader.readline(), self.request_timeout)
         except TimeoutError:
@@ -234,9 +272,9 @@ class Gateway:
             return {"v": PROTOCOL_VERSION, "error": f"request larger than {MAX_LINE:,} bytes"}
         if not line.endswith(b"\n"):
             return {"v": PROTOCOL_VERSION, "error": "the request line was cut off"}
-        return await self._reply(line, reader)
+        return await self._reply(line, reader, host)
 
-    async def _reply(self, line: bytes, reader: asyncio.StreamReader) -> dict[str, Any]:
+    async def _reply(self, line: bytes, reader: asyncio.StreamReader, host: str | None = None) -> dict[str, Any]:
         if _nesting(line) > MAX_NESTING:
             self.incident("nesting", "gateway: refused JSON nested too deeply")
             return {"v": PROTOCOL_VERSION, "error": f"JSON nested deeper than {MAX_NESTING} levels"}
@@ -260,14 +298,16 @@ class Gateway:
         self.requests_served += 1
         gone = asyncio.ensure_future(reader.read(1))  # EOF: the hook went away
         try:
-            stdout, exit_code = await self.handle(hooks, event, gone)
+            stdout, exit_code = await self.handle(hooks, event, gone, host=host)
         finally:
             gone.cancel()
         return {"v": PROTOCOL_VERSION, "stdout": stdout, "exit": exit_code}
 
     # ----------------------------------------------------------------- events
-    def _session(self, hooks: AgentHooks, event: dict[str, Any]) -> tuple[str, HookSessionController]:
+    def _session(self, hooks: AgentHooks, event: dict[str, Any], host: str | None = None) -> tuple[str, HookSessionController]:
         session_id = hooks.session_id(event)
+        if host is not None:
+            session_id = f"{session_id}@{host}"  # never the same as a session here
         if session_id not in self._last_seen and len(self._last_seen) >= HOOK_SESSIONS_KEPT:
             self.prune(HOOK_SESSIONS_KEPT - 1)
         self._last_seen[session_id] = self.store.clock.monotonic()
@@ -280,19 +320,24 @@ class Gateway:
                 directory=cwd if isinstance(cwd, str) else None,
                 runner_type=hooks.name,
                 state=SessionState.RUNNING,
+                host=host,
             )
+        elif self.store.session(session_id).state is SessionState.DISCONNECTED:
+            self.store.set_state(session_id, SessionState.RUNNING)  # its machine is back
         controller = self._controllers.get(session_id)
         if controller is None:
             controller = self._controllers[session_id] = HookSessionController()
             self.store.attach_controller(session_id, controller)
         return session_id, controller
 
-    async def handle(self, hooks: AgentHooks, event: dict[str, Any], gone: asyncio.Future[bytes] | None = None) -> Answer:
+    async def handle(
+        self, hooks: AgentHooks, event: dict[str, Any], gone: asyncio.Future[bytes] | None = None, *, host: str | None = None
+    ) -> Answer:
         """Apply one hook event to the store and work out the agent's answer."""
         kind = hooks.kind(event)
         if kind is HookKind.IGNORE or hooks.problem(event) is not None:
             return NO_DECISION
-        session_id, controller = self._session(hooks, event)
+        session_id, controller = self._session(hooks, event, host)
         session = self.store.session(session_id)
         if controller.stopped and kind in (HookKind.APPROVAL, HookKind.PROMPT, HookKind.TOOL_DONE, HookKind.STOP):
             self._stopped(session_id, "stopped at its next step")

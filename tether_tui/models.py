@@ -17,6 +17,8 @@ class SessionState(StrEnum):
     IDLE = "idle"
     STOPPING = "stopping"
     """A stop was asked for and the agent has not stopped yet."""
+    DISCONNECTED = "disconnected"
+    """The machine the session runs on is not reachable now (a remote over SSH)."""
     STOPPED = "stopped"
     ERROR = "error"
 
@@ -67,6 +69,8 @@ class Session:
     """Inputs sent that the agent has not received yet (a hook session gets them at its next stop)."""
     usage: Usage = field(default_factory=Usage)
     metadata: dict[str, Any] = field(default_factory=dict)
+    host: str | None = None
+    """The remote (``[remotes.NAME]``) the session runs on; None: this machine."""
 
 
 class Outcome(StrEnum):
@@ -140,6 +144,8 @@ class ApprovalRequest:
     expires_mono: float | None
     directory: str | None = None
     suggestions: list[Any] | None = None
+    host: str | None = None
+    """The remote the request comes from (its session's); None: this machine."""
     agent_request_id: str | None = None
     """The id the agent gave the request (``tool_use_id``, a runner's id): only a hint that a
     retry is the same request, never the key the request is decided by."""
@@ -192,6 +198,8 @@ class Rule:
     command_exact: bool = False
     """``command_prefix`` is the whole command: only that exact command is covered."""
     directory: str | None = None
+    host: str | None = None
+    """The remote a folder rule's folder is on (``/repo`` on devbox is not ``/repo`` here)."""
 
     def describe(self, session_title: str | None = None) -> str:
         """What the rule allows, e.g. ``Edit in ~/repo/`` or ``everything in claude · api``
@@ -202,7 +210,8 @@ class Rule:
         if self.scope is RuleScope.SESSION:
             return f"everything in {session}"
         if self.scope is RuleScope.DIRECTORY:
-            return f"{self.tool_name or 'everything'} in {short_path(self.directory)}/"
+            where = f" on {self.host}" if self.host else ""
+            return f"{self.tool_name or 'everything'} in {short_path(self.directory)}/{where}"
         text = self.tool_name or "?"
         if self.command_prefix:
             text += f" `{self.command_prefix}` exactly" if self.command_exact else f" `{self.command_prefix} …`"

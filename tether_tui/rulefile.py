@@ -30,12 +30,13 @@ def rule_to_json(rule: Rule) -> dict[str, Any]:
         "command_prefix": rule.command_prefix,
         "command_exact": rule.command_exact,
         "directory": rule.directory,
+        "host": rule.host,
     }
 
 
 def rule_from_json(data: dict[str, Any], expires_mono: float) -> Rule:
     """A rule read back; raises (KeyError, ValueError, TypeError) for a record that is not one."""
-    optional = {key: data.get(key) for key in ("session_id", "tool_name", "command_prefix", "directory")}
+    optional = {key: data.get(key) for key in ("session_id", "tool_name", "command_prefix", "directory", "host")}
     for key, value in optional.items():
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{key} is not text")

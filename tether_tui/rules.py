@@ -198,6 +198,8 @@ class RequestContext:
     tool_name: str
     tool_input: dict[str, Any]
     cwd: str | None
+    host: str | None = None
+    """The remote the request comes from; None: this machine."""
 
     def paths_inside(self, directory: str) -> bool:
         """True when every path the request names resolves inside ``directory`` and there is at
@@ -326,6 +328,8 @@ def rule_matches(rule: Rule, request: RequestContext) -> bool:
         command = shell_command(request.tool_name, request.tool_input)
         if command is None or not CommandRule.stored(rule.command_prefix, rule.command_exact).matches(command):
             return False
+    if rule.directory is not None and rule.host != request.host:
+        return False  # /repo on devbox is not /repo here
     return not (rule.directory is not None and not request.paths_inside(rule.directory))
 
 

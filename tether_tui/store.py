@@ -105,12 +105,17 @@ class SessionStore:
         directory: str | None = None,
         runner_type: str | None = None,
         state: SessionState = SessionState.STARTING,
+        host: str | None = None,
     ) -> Session:
+        """``host``: the remote the session runs on (its title says ``@ host``)."""
         if session_id in self._sessions:
             raise SessionError(f"session {session_id} exists already")
+        if host and not title.endswith(f" @ {host}"):
+            title = f"{title} @ {host}"
         session = Session(
             id=session_id,
             title=self.unique_title(title),
+            host=host or None,
             origin=origin,
             created_at=self.clock.now(),
             directory=directory,

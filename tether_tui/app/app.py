@@ -43,6 +43,7 @@ from tether_tui.events import (
 )
 from tether_tui.gateway import Gateway
 from tether_tui.models import ApprovalRequest, Origin, RuleScope, Via
+from tether_tui.remotes import RemoteSupervisor
 from tether_tui.store import BridgeHealth, SessionError, SessionStore
 from tether_tui.toolinput import short_path
 
@@ -79,6 +80,7 @@ class TetherApp(App[None]):
         exit_after_first_frame: bool = False,
         gateway: Gateway | None = None,
         bridges: BridgeSupervisor | None = None,
+        remotes: RemoteSupervisor | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -92,6 +94,8 @@ class TetherApp(App[None]):
         self.exit_after_first_frame = exit_after_first_frame
         self.gateway = gateway
         self.bridges = bridges
+        self.remotes = remotes
+        """Remote machines over ssh (needs the gateway: their hooks arrive through it)."""
         self._subscription = store.bus.subscribe("dashboard", output_line_cap=store.config.history.max_lines)
         self._watcher: ConfigWatcher | None = None
         self.notices: deque[NoticeRecord] = deque(maxlen=NOTICES_KEPT)
@@ -132,11 +136,16 @@ class TetherApp(App[None]):
             self.gateway = None
             self.gateway_error = str(exc)
             self.tell(f"Agent hooks cannot reach this dashboard: {exc}", title="Gateway", severity="error", timeout=15)
+            return
+        if self.remotes is not None:
+            await self.remotes.apply(self.store.config)
 
     async def on_unmount(self) -> None:
         self._subscription.close()
         if self._watcher is not None:
             self._watcher.stop()
+        if self.remotes is not None:
+            await self.remotes.stop_all()
         if self.gateway is not None:
             await self.gateway.stop()
         if self.bridges is not None:
@@ -214,6 +223,8 @@ class TetherApp(App[None]):
                     self.launcher.registry.register_profile(profile)
                 if self.bridges is not None:
                     self.run_worker(self.bridges.apply(event.config), name="bridges")
+                if self.remotes is not None and self.gateway is not None:
+                    self.run_worker(self.remotes.apply(event.config), name="remotes")
             elif isinstance(event, Notice):
                 self.tell(event.text, severity=event.level, timeout=5)  # type: ignore[arg-type]
 

@@ -13,6 +13,7 @@ STATE_STYLE = {
     SessionState.WAITING_INPUT: ("◇", "cyan"),
     SessionState.IDLE: ("○", "dim cyan"),
     SessionState.STOPPING: ("◍", "yellow"),
+    SessionState.DISCONNECTED: ("◌", "red"),
     SessionState.STOPPED: ("■", "dim"),
     SessionState.ERROR: ("✖", "bold red"),
 }
@@ -24,6 +25,7 @@ STATE_SHORT = {
     SessionState.WAITING_INPUT: "input",
     SessionState.IDLE: "idle",
     SessionState.STOPPING: "stopping",
+    SessionState.DISCONNECTED: "offline",
     SessionState.STOPPED: "stopped",
     SessionState.ERROR: "error",
 }

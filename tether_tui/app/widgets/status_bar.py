@@ -1,4 +1,5 @@
-"""The top bar: product name, pending approvals, chat bridge health and config problems."""
+"""The top bar: product name, pending approvals, the health of chat bridges and remotes
+(``@name``, with the reason when one fails) and config problems."""
 
 from __future__ import annotations
 
@@ -32,12 +33,14 @@ class StatusBar(Static):
         else:
             text.append("no requests waiting", style="dim")
         text.append("  │ ", style="dim")
-        for index, (name, (health, _detail)) in enumerate(self.bridges.items()):
+        for index, (name, (health, detail)) in enumerate(self.bridges.items()):
             icon, style = HEALTH_STYLE.get(health, ("?", ""))
             if index:
                 text.append("  ")
             text.append(f"{LABELS.get(name, name)} ")
             text.append(f"{icon} {health}" if wide else icon, style=style)
+            if wide and name.startswith("@") and health == BridgeHealth.FAILING and detail:
+                text.append(f": {detail}", style=style)  # a remote: why, and what to do
             code = self.pairing.get(name)
             if code:
                 text.append(f" pair code: {code}" if wide else f" pair {code}", style="bold cyan")

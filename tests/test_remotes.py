@@ -1,0 +1,169 @@
+"""Agents on another machine over the user's own ssh, against a real sshd on 127.0.0.1: a hook
+run there reaches this dashboard with its host; a dropped connection withdraws what waited and
+comes back; a machine without tether-tui says how to install it; nobody else there can use the
+forwarded socket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from tests.sshd import Sshd
+from tests.waiting import until
+from tether_tui.app.app import TetherApp
+from tether_tui.app.widgets.status_bar import StatusBar
+from tether_tui.audit import AuditLog
+from tether_tui.config import Config
+from tether_tui.gateway import Gateway
+from tether_tui.models import Outcome, SessionState, Via
+from tether_tui.remotes import RemoteSupervisor
+from tether_tui.store import SessionStore
+
+EVENT = {
+    "session_id": "remote-1", "hook_event_name": "PreToolUse", "tool_name": "Bash",
+    "tool_input": {"command": "make deploy"}, "cwd": "/srv/api", "tool_use_id": "toolu_1",
+    "transcript_path": "/tmp/t.jsonl", "permission_mode": "default",
+}  # fmt: skip
+
+
+@pytest.fixture
+async def sshd(tmp_path):
+    server = Sshd(tmp_path / "sshd")
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def run_hook(sshd: Sshd, event: dict, *extra: str, over_ssh: bool = True) -> asyncio.subprocess.Process:
+    """``tether-tui hook claude`` on the remote: started over ssh, or (``over_ssh=False``) as the
+    agent there starts it, a process on that machine with that machine's runtime folder."""
+    command = ["tether-tui", "hook", "claude", *extra]
+    argv = sshd.ssh(*command) if over_ssh else [sys.executable, "-m", "tether_tui", *command[1:]]
+    env = {**os.environ, "TETHER_TUI_RUNTIME_DIR": str(sshd.remote_runtime)}
+    process = await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert process.stdin is not None
+    process.stdin.write(json.dumps(event).encode())
+    await process.stdin.drain()
+    process.stdin.close()
+    return process
+
+
+def dashboard(sshd: Sshd, tmp_path, *remotes) -> tuple[TetherApp, SessionStore, RemoteSupervisor]:
+    store = SessionStore(config=Config(remotes=remotes or (sshd.remote(),)), audit=AuditLog(tmp_path / "audit.jsonl"))
+    gateway = Gateway(store)
+    supervisor = RemoteSupervisor(store, gateway, backoff=(0.5, 1.0))
+    return TetherApp(store, gateway=gateway, remotes=supervisor, user="dev"), store, supervisor
+
+
+def health(store: SessionStore, name: str = "devbox") -> tuple[str, str | None]:
+    return store.bridge_health.get(f"@{name}", ("", None))
+
+
+async def test_a_hook_run_over_ssh_shows_its_host_and_a_answers_it(sshd, tmp_path):
+    app, store, supervisor = dashboard(sshd, tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(lambda: health(store)[0] == "connected", 30)
+        assert "tether-tui 0.1.0" in (health(store)[1] or "")
+        remote_socket = sshd.remote_runtime / "gateway.sock"
+        info = remote_socket.stat()
+        assert stat.S_ISSOCK(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o600
+        assert stat.S_IMODE(sshd.remote_runtime.stat().st_mode) == 0o700
+        local = supervisor.links["devbox"].local_socket
+        assert stat.S_IMODE(local.stat().st_mode) == 0o600
+
+        hook = await run_hook(sshd, EVENT)
+        await until(lambda: store.approvals.pending(), 20)
+        (request,) = store.approvals.pending()
+        session = store.session(request.session_id)
+        assert session.title == "claude · api @ devbox" and session.host == "devbox" and request.host == "devbox"
+        await pilot.pause()
+        assert "claude · api @ devbox" in app.screen.query_one("#sessions").render_line(1).text
+        await pilot.press("a")
+        stdout, stderr = await asyncio.wait_for(hook.communicate(), 20)
+        answer = json.loads(stdout)
+        assert answer["hookSpecificOutput"]["permissionDecision"] == "allow", stderr
+        assert request.decision.by == "dev"
+        await supervisor.stop_all()
+
+
+async def test_another_user_on_the_remote_cannot_reach_the_dashboard(sshd, tmp_path):
+    assert os.geteuid() == 0, "acting as another user (setpriv) needs root, as the sshd tests do"
+    app, store, supervisor = dashboard(sshd, tmp_path)
+    async with app.run_test(size=(120, 30)):
+        await until(lambda: health(store)[0] == "connected", 30)
+        remote_socket = sshd.remote_runtime / "gateway.sock"
+        probe = (
+            "import socket, sys\n"
+            "s = socket.socket(socket.AF_UNIX)\n"
+            f"try:\n    s.connect({str(remote_socket)!r})\nexcept OSError as e:\n    print(type(e).__name__)\nelse:\n    print('connected')\n"
+        )
+        # nobody (uid 65534) tries the socket: the 0700 folder and the 0600 socket keep it out
+        result = await asyncio.to_thread(
+            subprocess.run,
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", probe],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+        assert result.stdout.strip() == "PermissionError", result.stdout + result.stderr
+        await supervisor.stop_all()
+
+
+async def test_a_dropped_remote_withdraws_what_waited_and_comes_back(sshd, tmp_path):
+    app, store, supervisor = dashboard(sshd, tmp_path)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await until(lambda: health(store)[0] == "connected", 30)
+        hook = await run_hook(sshd, EVENT, over_ssh=False)  # the default fallback: no decision
+        await until(lambda: store.approvals.pending(), 20)
+        (request,) = store.approvals.pending()
+
+        await sshd.stop()  # the machine (its sshd and every connection) goes away mid-wait
+        stdout, stderr = await asyncio.wait_for(hook.communicate(), 30)
+        assert hook.returncode == 0 and stdout.strip() == b"", stderr  # no decision: the agent asks its own way
+        await until(lambda: not request.pending, 30)
+        assert request.decision.outcome is Outcome.DEFER  # withdrawn: left to the agent everywhere
+        await until(lambda: health(store)[0] == "failing", 30)
+        assert "connection lost" in health(store)[1] or "unreachable" in health(store)[1]
+        session = store.session(request.session_id)
+        await until(lambda: session.state is SessionState.DISCONNECTED, 10)
+        await pilot.pause()
+        bar = str(app.screen.query_one(StatusBar).render())
+        assert "@devbox ✖ failing" in bar
+
+        await sshd.start()  # back: reconnected within the backoff, and a new hook works
+        await until(lambda: health(store)[0] == "connected", 30)
+        await until(lambda: session.state is SessionState.IDLE, 10)
+        again = await run_hook(sshd, {**EVENT, "tool_use_id": "toolu_2", "tool_input": {"command": "make test"}})
+        await until(lambda: store.approvals.pending(), 20)
+        (second,) = store.approvals.pending()
+        assert second.session_id == session.id and second.host == "devbox"
+        store.approvals.decide(second.id, True, by="dev", via=Via.KEYBOARD)
+        stdout, _stderr = await asyncio.wait_for(again.communicate(), 20)
+        assert json.loads(stdout)["hookSpecificOutput"]["permissionDecision"] == "allow"
+        assert supervisor.links["devbox"].attempts >= 2
+        await supervisor.stop_all()
+
+
+async def test_a_remote_without_tether_tui_says_how_to_install_it(tmp_path):
+    bare = Sshd(tmp_path / "bare", path_dirs=["/usr/bin", "/bin"])  # tether-tui not on PATH there
+    await bare.start()
+    try:
+        app, store, supervisor = dashboard(bare, tmp_path)
+        async with app.run_test(size=(240, 30)) as pilot:
+            await until(lambda: health(store)[0] == "failing", 30)
+            detail = health(store)[1]
+            assert "tether-tui is not installed there" in detail and "pipx install tether-tui" in detail
+            await pilot.pause()
+            bar = str(app.screen.query_one(StatusBar).render())
+            assert "@devbox ✖ failing: tether-tui is not installed there" in bar and "pipx install tether-tui" in bar
+            await supervisor.stop_all()
+    finally:
+        await bare.stop()
