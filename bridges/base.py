@@ -122,6 +122,8 @@ class ChatBridge:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopped = asyncio.Event()
         self._choices: dict[str, tuple[str, list[str]]] = {}
+        self.halted: str | None = None
+        """Why the platform stopped delivering updates (see :meth:`halt`); None while it delivers."""
 
     # ----------------------------------------------------------------- to implement per platform
     def _make_platform(self) -> ChatPlatform:
@@ -133,6 +135,7 @@ class ChatBridge:
         """Connect (retrying with backoff while the platform is unreachable) and start
         mirroring. A refused token raises."""
         self._stopped.clear()
+        self.halted = None
         self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTING)
         platform = self._make_platform()
         delay = 1.0
@@ -151,7 +154,7 @@ class ChatBridge:
                 with contextlib.suppress(Exception):
                     await platform.disconnect()
                 raise
-        self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED)
+        self._healthy()
         self.platform = platform
         self._show_offer()
         self.mirror = BridgeMirror(
@@ -177,7 +180,7 @@ class ChatBridge:
         if self.bound:
             self._tasks.append(asyncio.create_task(self.mirror.follow(), name=f"{self.platform_name} mirror"))
         else:
-            self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED, self._unbound_hint())
+            self._healthy(self._unbound_hint())
         if self.standalone:
             self._tasks.append(asyncio.create_task(self.store.approvals.run(), name=f"{self.platform_name} timers"))
 
@@ -204,7 +207,7 @@ class ChatBridge:
         self.pairing.offered = self._code_asked or not (self.allowed_users or self.pairing.paired)
         self.store.set_pairing_code(self.platform_name, self.pairing.code if self.pairing.offered else None)
         if not self.bound and self.platform is not None:
-            self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED, self._unbound_hint())
+            self._healthy(self._unbound_hint())
 
     def offer_pairing(self) -> str | None:
         """Offer a code although somebody may act already (the dashboard's "Pair a chat user");
@@ -252,7 +255,7 @@ class ChatBridge:
         self.threads = ThreadMap(self.threads.path, f"{self.platform_name}:{chat}")
         self.mirror.threads = self.threads
         self._tasks.append(asyncio.create_task(self.mirror.follow(), name=f"{self.platform_name} mirror"))
-        self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED)
+        self._healthy()
         log.warning("%s: bound to chat %s by pairing", self.platform_name, chat)
         if self.on_bound is not None:
             try:
@@ -291,7 +294,19 @@ class ChatBridge:
         await self._stopped.wait()
 
     def _reachable(self, ok: bool, why: str | None) -> None:
+        if self.halted is not None:
+            return  # a halt is said until the bridge is started again
         self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED if ok else BridgeHealth.FAILING, why)
+
+    def _healthy(self, detail: str | None = None) -> None:
+        if self.halted is None:
+            self.store.set_bridge_health(self.platform_name, BridgeHealth.CONNECTED, detail)
+
+    def halt(self, why: str) -> None:
+        """The platform stopped delivering updates for good (another program took the bot):
+        say so, and keep saying it whatever later sends report."""
+        self.halted = why
+        self.store.set_bridge_health(self.platform_name, BridgeHealth.FAILING, why)
 
     def _require_started(self) -> BridgeMirror:
         if self.mirror is None:

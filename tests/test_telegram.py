@@ -526,3 +526,24 @@ async def test_pairing_from_telegram_lets_the_owner_act_and_strangers_change_not
         assert list(paired) == [str(ALICE["id"])] and paired[str(ALICE["id"])]["name"] == "alice"
     finally:
         await bridge.stop()
+
+
+async def test_a_second_dashboard_on_the_same_bot_says_so_and_stops_polling(fake, tmp_path):
+    """Telegram answers 409 Conflict to a second poller: the bridge says so and stops asking,
+    instead of both dashboards retrying forever."""
+    store = SessionStore()
+    bridge = await started(make_bridge(fake, tmp_path, store))
+    try:
+        fake.polled_elsewhere = True
+        await fake.wait_for(lambda: store.bridge_health["telegram"][0] == "failing", 20)
+        assert "another program is reading this bot's updates" in store.bridge_health["telegram"][1]
+        await asyncio.sleep(1.5)
+        polls = sum(1 for method, _ in fake.calls if method == "getUpdates")
+        await asyncio.sleep(3)
+        assert sum(1 for method, _ in fake.calls if method == "getUpdates") == polls  # stopped, not retrying
+        # a send that works afterwards does not hide it
+        store.add_session("s1", "agent")
+        await fake.wait_for(lambda: fake.topics, 20)
+        assert store.bridge_health["telegram"][0] == "failing"
+    finally:
+        await bridge.stop()

@@ -56,4 +56,5 @@ class TelegramBridge(ChatBridge):
             base_file_url=self.base_file_url,
             poll_timeout=self.poll_timeout,
             inbound=lambda: self.inbound,
+            on_halt=self.halt,
         )

@@ -3,6 +3,7 @@ it gets back, checked for the configured group before anything happens."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Conflict, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -32,6 +33,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+CONFLICT_REASON = (
+    "another program is reading this bot's updates (a second tether-tui on another machine or terminal?): "
+    "polling stopped here; stop the other one, then switch Telegram off and on in the config (or restart)"
+)
 
 
 def _seconds(value: float | timedelta) -> float:
@@ -75,8 +82,12 @@ class TelegramPlatform:
         base_file_url: str | None,
         poll_timeout: float,
         inbound: Callable[[], Inbound | None],
+        on_halt: Callable[[str], None] = lambda _why: None,
     ) -> None:
+        """``on_halt`` is told why updates stopped for good (another program polls the bot)."""
         self.chat_id = chat_id
+        self._on_halt = on_halt
+        self._halting: asyncio.Task[None] | None = None
         self.poll_timeout = poll_timeout
         self._inbound = inbound
         builder = (
@@ -123,7 +134,19 @@ class TelegramPlatform:
         await self._actions.shutdown()
 
     def _polling_error(self, error: TelegramError) -> None:
+        if isinstance(error, Conflict):
+            if self._halting is None:
+                why = CONFLICT_REASON
+                log.error("Telegram: %s (%s)", why, error.message)
+                self._on_halt(why)
+                self._halting = asyncio.create_task(self._stop_polling(), name="telegram: stop polling")
+            return
         log.warning("Telegram polling: %s", error)
+
+    async def _stop_polling(self) -> None:
+        """Stop asking for updates: two programs polling one bot only take turns failing."""
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Telegram update failed: %s", context.error, exc_info=context.error)

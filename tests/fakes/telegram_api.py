@@ -104,6 +104,8 @@ class FakeTelegram(FakeServer):
     topics: dict[int, str] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     groups: dict[int, Group] = field(default_factory=dict)
+    polled_elsewhere: bool = False
+    """Another program polls this bot: getUpdates answers 409 Conflict, as Telegram does."""
     """Groups besides ``group_id`` (which is a forum with the bot an admin that manages topics)."""
 
     name = "fake Telegram"
@@ -404,6 +406,8 @@ class FakeTelegram(FakeServer):
         return self._ok(True)
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> web.Response:
+        if self.polled_elsewhere:
+            return self._error(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
         offset = int(params.get("offset") or 0)
         while self._updates and self._updates[0]["update_id"] < offset:
             self._updates.popleft()
