@@ -10,8 +10,10 @@ from runners.demo import DemoRunner
 from runners.protocol import Runner, RunnerUnavailableError
 from runners.registry import RunnerRegistry, default_registry
 from tether_tui.approvals import MAX_RULE_MINUTES
+from tether_tui.config import RemoteSettings
 from tether_tui.events import Notice
 from tether_tui.models import Origin, RuleScope, Via
+from tether_tui.remotes import remote_folder
 from tether_tui.store import SessionStore
 
 MODE_RULE_MINUTES = MAX_RULE_MINUTES
@@ -55,10 +57,21 @@ class SessionLauncher:
         directory: str | None = None,
         approval_choice: int = 0,
         session_id: str | None = None,
+        host: str | None = None,
         **config: Any,
     ) -> str:
-        """Create the session in the store, then start the runner on it. Returns the session id."""
-        if directory:
+        """Create the session in the store, then start the runner on it. Returns the session id.
+        ``host``: a remote (``[remotes.NAME]``) to run the agent on, through ssh; ``directory``
+        is then a folder there."""
+        if host:
+            remote = config["remote"] = self.remote(host)
+            if not self.registry.runs_in_folder(runner_name):
+                raise RunnerUnavailableError(f"{runner_name} runs on this machine only: agents on {host} are ACP agents")
+            try:
+                directory = await remote_folder(remote, directory or "~")
+            except ValueError as exc:
+                raise RunnerUnavailableError(str(exc)) from None
+        elif directory:
             directory = absolute_folder(directory)
         if self.registry.runs_in_folder(runner_name):
             config.setdefault("directory", directory)
@@ -73,10 +86,11 @@ class SessionLauncher:
             origin=Origin.RUNNER,
             directory=directory,
             runner_type=runner.runner_type,
+            host=host,
         )
         self.store.attach_controller(session_id, _RunnerController(runner, session_id))
         if self.registry.runs_in_folder(runner_name):
-            self._approval_mode(session_id, directory, approval_choice)
+            self._approval_mode(session_id, directory, approval_choice, host)
         try:
             await runner.start(session_id, prompt, approval_choice)
         except RunnerUnavailableError as exc:
@@ -84,7 +98,15 @@ class SessionLauncher:
             raise
         return session_id
 
-    def _approval_mode(self, session_id: str, directory: str | None, approval_choice: int) -> None:
+    def remote(self, name: str) -> RemoteSettings:
+        """The enabled ``[remotes.NAME]`` called ``name``; RunnerUnavailableError otherwise."""
+        for remote in self.store.config.remotes:
+            if remote.name == name and remote.enabled:
+                return remote
+        known = ", ".join(r.name for r in self.store.config.remotes if r.enabled) or "none"
+        raise RunnerUnavailableError(f"no remote named {name} in the config (known: {known})")
+
+    def _approval_mode(self, session_id: str, directory: str | None, approval_choice: int, host: str | None = None) -> None:
         """Approval choice 1 and 2 as our own rules (audited, revocable, and never past the
         never-auto-approve list), whatever modes the agent offers: 1 allows edits inside the
         session's folder, 2 everything in the session (shown as a warning)."""
@@ -100,6 +122,7 @@ class SessionLauncher:
                     session_id=session_id,
                     tool_name=tool,
                     directory=directory,
+                    host=host,
                 )
         elif approval_choice == 2:
             approvals.add_rule(RuleScope.SESSION, MODE_RULE_MINUTES, by=by, via=Via.SYSTEM, session_id=session_id)

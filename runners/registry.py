@@ -76,6 +76,6 @@ def _acp_factory(profile: AgentProfile) -> RunnerFactory:
     def create(events: RunnerEvents, config: dict[str, Any]) -> Runner:
         from runners.acp.runner import AcpRunner
 
-        return AcpRunner(events, profile=profile, directory=config.get("directory"))
+        return AcpRunner(events, profile=profile, directory=config.get("directory"), remote=config.get("remote"))
 
     return create

@@ -167,3 +167,72 @@ async def test_a_remote_without_tether_tui_says_how_to_install_it(tmp_path):
             await supervisor.stop_all()
     finally:
         await bare.stop()
+
+
+async def test_an_acp_agent_started_on_the_remote_from_the_dialog_streams_and_asks(sshd, tmp_path):
+    from textual.widgets import RadioButton
+
+    from tests.test_acp_runner import scripted
+    from tether_tui.app.screens.new_session import NewSessionDialog
+    from tether_tui.app.widgets.output_view import OutputView
+
+    work = tmp_path / "remote-work"  # a folder "there"
+    work.mkdir()
+    app, store, supervisor = dashboard(sshd, tmp_path)
+    app.launcher.registry.register_profile(scripted())
+    async with app.run_test(size=(140, 44)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, NewSessionDialog)
+        hosts = list(dialog.query_one("#host").query(RadioButton))
+        assert [str(b.label) for b in hosts] == ["this machine", f"devbox ({sshd.user}@127.0.0.1)"]
+        hosts[1].value = True
+        dialog.query_one("#folder").value = str(tmp_path / "not-there")
+        await pilot.press(*"make on-remote.txt", "ctrl+s")
+        await until(lambda: any("is not a folder on devbox" in r.text for r in app.notices), 30)
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        list(dialog.query_one("#host").query(RadioButton))[1].value = True
+        dialog.query_one("#folder").value = str(work)
+        await pilot.press(*"make on-remote.txt", "ctrl+s")
+        await until(lambda: bool(store.approvals.pending()), 30)
+        await pilot.pause()
+        (request,) = store.approvals.pending()
+        session = store.session(request.session_id)
+        assert session.title == "scripted · remote-work @ devbox" and session.host == "devbox" and request.host == "devbox"
+        assert request.tool_input["command"] == "touch on-remote.txt"
+        assert "I will create the file with a shell command." in "\n".join(app.screen.query_one(OutputView).lines)
+        await pilot.press("a")
+        await until(lambda: (work / "on-remote.txt").exists(), 20)
+        await until(lambda: "Created on-remote.txt." in "\n".join(store.output(session.id).lines()), 20)
+        await store.stop_session(session.id, by="dev", via=Via.KEYBOARD)
+        assert store.session(session.id).state.is_final
+        await supervisor.stop_all()
+
+
+def test_folder_rules_are_per_host(make_store):
+    from tether_tui.models import RuleScope
+
+    store = make_store()
+    store.add_session("here", "claude · repo", directory="/repo")
+    store.add_session("there", "claude · repo", directory="/repo", host="devbox")
+    assert store.session("there").title == "claude · repo @ devbox"
+    edit = {"file_path": "/repo/src/app.py", "old_string": "a", "new_string": "b"}
+    first = store.approvals.submit("there", "Edit", edit)
+    result = store.approvals.allow_with_timer(first.id, "dir", by="dev", via=Via.KEYBOARD)
+    (rule,) = store.approvals.rules()
+    assert result.accepted and rule.scope is RuleScope.DIRECTORY and rule.host == "devbox"
+    assert rule.describe() == "everything in /repo/ on devbox"
+    # /repo here is another folder: the rule for devbox's /repo does not cover it
+    assert store.approvals.submit("here", "Edit", edit).pending
+    assert not store.approvals.submit("there", "Edit", {**edit, "file_path": "/repo/README.md"}).pending
+    # a path this machine cannot resolve for devbox (its home folder) asks
+    assert store.approvals.submit("there", "Edit", {**edit, "file_path": "~/repo/x.py"}).pending
+    # and a rule for this machine's /repo does not cover devbox
+    store.approvals.revoke_rule(rule.id, by="dev")
+    store.approvals.add_rule(RuleScope.DIRECTORY, 30, by="dev", via=Via.KEYBOARD, directory="/repo")
+    assert store.approvals.submit("there", "Edit", edit).pending
+    assert not store.approvals.submit("here", "Edit", edit).pending

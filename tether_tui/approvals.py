@@ -28,6 +28,7 @@ from tether_tui.rules import (
     RequestContext,
     command_rule_for,
     never_auto_approved,
+    paths_on_remote,
     resolve_path,
     rule_matches,
     shell_understood,
@@ -304,7 +305,8 @@ class ApprovalEngine:
         if scope is RuleScope.DIRECTORY:
             if not directory:
                 raise ValueError("a folder rule needs a folder")
-            resolved = resolve_path(directory)
+            with paths_on_remote(host is not None):
+                resolved = resolve_path(directory)
             if resolved is None:
                 raise ValueError("a folder rule needs a folder")
             directory = resolved

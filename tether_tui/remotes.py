@@ -53,11 +53,55 @@ def remote_shell(command: Sequence[str]) -> str:
     return 'PATH="$PATH:$HOME/.local/bin"; exec ' + shlex.join(command)
 
 
-def ssh_argv(settings: RemoteSettings, *options: str, command: Sequence[str] | None = None, ssh: str = "ssh") -> list[str]:
-    argv = [ssh, *SSH_OPTIONS, *options, *settings.ssh_args, settings.destination]
+def ssh_argv(settings: RemoteSettings, *options: str, command: Sequence[str] | None = None, script: str | None = None) -> list[str]:
+    """``ssh`` to the remote running ``command`` (an argv, quoted for its shell) or ``script``
+    (shell text as is); neither: nothing runs (a forward)."""
+    argv = ["ssh", *SSH_OPTIONS, *options, *settings.ssh_args, settings.destination]
     if command is not None:
-        argv += ["--", remote_shell(command)]
+        script = remote_shell(command)
+    if script is not None:
+        argv += ["--", script]
     return argv
+
+
+def remote_path(path: str) -> str:
+    """``path`` for the remote's shell: quoted, with a leading ``~`` left to the shell."""
+    if path == "~":
+        return "~"
+    if path.startswith("~/"):
+        return "~/" + shlex.quote(path[2:])
+    return shlex.quote(path)
+
+
+async def remote_folder(settings: RemoteSettings, folder: str) -> str:
+    """``folder`` on the remote as an absolute path; ValueError saying why when it is not a
+    folder there (or the remote cannot be reached)."""
+    process = await asyncio.create_subprocess_exec(
+        *ssh_argv(settings, "-T", script=f"cd {remote_path(folder)} && pwd -P"),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), PROBE_TIMEOUT)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        raise ValueError(f"{settings.name} did not answer within {PROBE_TIMEOUT:g} s") from None
+    lines = stdout.decode(errors="replace").strip().splitlines()
+    if process.returncode != 0 or not lines or not lines[-1].startswith("/"):
+        if process.returncode == 255:
+            raise ValueError(f"{settings.name}: {explain(stderr.decode(errors='replace'), 255, settings.destination)}")
+        raise ValueError(f"{folder} is not a folder on {settings.name}")
+    return lines[-1]
+
+
+def remote_agent_argv(settings: RemoteSettings, folder: str, command: Sequence[str], env: dict[str, str]) -> list[str]:
+    """``ssh`` running an agent in ``folder`` on the remote, its stdin and stdout passed
+    through unchanged (ACP speaks JSON-RPC over them). ``env`` are the profile's own settings,
+    not this machine's keys: the agent there uses its own login."""
+    assignments = [f"{key}={value}" for key, value in sorted(env.items())]
+    program = shlex.join(["env", *assignments, *command]) if assignments else shlex.join(command)
+    script = f'cd {shlex.quote(folder)} && PATH="$PATH:$HOME/.local/bin" exec {program}'
+    return ssh_argv(settings, "-T", "-o", "ServerAliveInterval=15", script=script)
 
 
 class RemoteProblem(Exception):

@@ -12,7 +12,9 @@ import os
 import posixpath
 import re
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +30,31 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _REMOTE = re.compile(r"^[\w.-]+@[\w.-]+:|^[\w-]+(\.[\w-]+)+:/")
 
 
+ON_REMOTE: ContextVar[bool] = ContextVar("on_remote", default=False)
+"""Set while a remote's request is matched: its paths name files on that machine, so this
+machine's home folder and symlinks say nothing about them."""
+
+
+@contextmanager
+def paths_on_remote(remote: bool) -> Iterator[None]:
+    token = ON_REMOTE.set(remote)
+    try:
+        yield
+    finally:
+        ON_REMOTE.reset(token)
+
+
 def resolve_path(path: str, base: str | None = None) -> str | None:
     """Absolute, normalised path with ``..``, ``~`` and symlinks resolved (the path need not
-    exist); None for a path that cannot name a file (a NUL byte in it)."""
+    exist); None for a path that cannot name a file (a NUL byte in it). For a remote's path
+    (see :data:`ON_REMOTE`) only ``..`` is resolved, and a ``~`` path is None: unknown here."""
     if "\x00" in path or (base is not None and "\x00" in base):
         return None
+    if ON_REMOTE.get():
+        if path.startswith("~") or (base is not None and base.startswith("~")):
+            return None
+        joined = path if os.path.isabs(path) else os.path.join(base or "/nonexistent-relative-base", path)
+        return os.path.normpath(joined) if os.path.isabs(joined) else None
     try:
         expanded = os.path.expanduser(path)
         if not os.path.isabs(expanded):
@@ -320,6 +342,11 @@ def _word_inside(word: shell.Word, cwd: str, directory: str, *, flag_like: bool)
 
 
 def rule_matches(rule: Rule, request: RequestContext) -> bool:
+    with paths_on_remote(request.host is not None):
+        return _rule_matches(rule, request)
+
+
+def _rule_matches(rule: Rule, request: RequestContext) -> bool:
     if rule.session_id is not None and rule.session_id != request.session_id:
         return False
     if rule.tool_name is not None and rule.tool_name != request.tool_name:

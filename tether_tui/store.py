@@ -390,6 +390,8 @@ class SessionStore:
         thread_id: str | None = None,
     ) -> None:
         session = self.session(session_id)
+        if session.host and not title.endswith(f" @ {session.host}"):
+            title = f"{title} @ {session.host}"  # where it runs stays in its name
         session.title = self.unique_title(title, session_id)
         session.model = model or session.model
         for key, value in (("provider", provider), ("sandbox", sandbox), ("approval", approval), ("thread_id", thread_id)):

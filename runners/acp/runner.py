@@ -20,6 +20,8 @@ from typing import Any
 from runners.acp.client import AcpClient
 from runners.acp.profiles import AgentProfile
 from runners.protocol import RunnerEvents, RunnerUnavailableError
+from tether_tui.config import RemoteSettings
+from tether_tui.remotes import remote_agent_argv, remote_folder
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +61,14 @@ def _existing_folder(directory: str) -> str:
 class AcpRunner:
     runner_type = "acp"
 
-    def __init__(self, events: RunnerEvents, *, profile: AgentProfile, directory: str | None = None) -> None:
+    def __init__(
+        self, events: RunnerEvents, *, profile: AgentProfile, directory: str | None = None, remote: RemoteSettings | None = None
+    ) -> None:
+        """``remote``: run the agent on that machine through ssh (``directory`` is a folder there)."""
         self.events = events
         self.profile = profile
         self.directory = directory
+        self.remote = remote
         self.runner_type = profile.name
         self._sessions: dict[str, AcpSession] = {}
         self._background: set[asyncio.Future[None]] = set()
@@ -72,8 +78,17 @@ class AcpRunner:
     async def start(self, session_id: str, prompt: str, approval_choice: int) -> None:
         """Start the agent process, open an ACP session in the folder and send the first
         prompt. Raises RunnerUnavailableError when the agent cannot be started."""
-        command = self.profile.resolve()
-        directory = _existing_folder(self.directory or os.getcwd())
+        if self.remote is not None:
+            try:
+                directory = await remote_folder(self.remote, self.directory or "~")
+            except ValueError as exc:
+                raise RunnerUnavailableError(f"{self.profile.label}: {exc}") from None
+            command = remote_agent_argv(self.remote, directory, self.profile.command, self.profile.env)
+            cwd, env = None, dict(os.environ)  # ssh itself needs this machine's agent socket and config
+        else:
+            command = self.profile.resolve()
+            directory = _existing_folder(self.directory or os.getcwd())
+            cwd, env = directory, self._environment()
         session = AcpSession(session_id, directory, approval_choice)
         self._sessions[session_id] = session
         try:
@@ -82,8 +97,8 @@ class AcpRunner:
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
-                cwd=directory,
-                env=self._environment(),
+                cwd=cwd,
+                env=env,
                 start_new_session=True,  # its own process group, ended as a whole on stop
                 limit=STREAM_LIMIT,
             )

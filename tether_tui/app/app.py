@@ -435,7 +435,9 @@ class TetherApp(App[None]):
             if request is not None:
                 self.run_worker(self._start_session(request), name="new session")
 
-        self.push_screen(NewSessionDialog(self.agent_choices(), folder=self.start_folder, recent=self.recent_folders()), done)
+        hosts = [(remote.name, remote.destination) for remote in self.store.config.remotes if remote.enabled]
+        dialog = NewSessionDialog(self.agent_choices(), folder=self.start_folder, recent=self.recent_folders(), hosts=hosts)
+        self.push_screen(dialog, done)
 
     async def _start_session(self, request: NewSessionRequest) -> None:
         from runners.protocol import RunnerUnavailableError
@@ -447,7 +449,12 @@ class TetherApp(App[None]):
                 )
                 return
             await self.launcher.start(
-                request.agent, request.prompt, title=request.title, directory=request.folder, approval_choice=request.approval_choice
+                request.agent,
+                request.prompt,
+                title=request.title,
+                directory=request.folder,
+                approval_choice=request.approval_choice,
+                host=request.host,
             )
         except RunnerUnavailableError as exc:
             self.tell(str(exc), title="Cannot start the agent", severity="error", timeout=15)

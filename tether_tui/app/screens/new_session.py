@@ -34,6 +34,8 @@ class NewSessionRequest:
     prompt: str
     approval_choice: int
     title: str | None = None
+    host: str | None = None
+    """A remote to run the agent on (its folder is a folder there); None: this machine."""
 
     @property
     def demo_index(self) -> int | None:
@@ -59,9 +61,18 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "start", "Start", show=False)]
 
-    def __init__(self, agents: list[AgentChoice], *, folder: str | None = None, recent: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        agents: list[AgentChoice],
+        *,
+        folder: str | None = None,
+        recent: list[str] | None = None,
+        hosts: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """``hosts``: the remotes an agent may be started on, as (name, description)."""
         super().__init__()
         self.agents = agents
+        self.hosts = hosts or []
         self.folder = folder or os.getcwd()
         self.recent = [f for f in (recent or []) if f != self.folder][:5]
 
@@ -72,7 +83,15 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
                 first = next((i for i, a in enumerate(self.agents) if a.unavailable is None), 0)
                 for index, agent in enumerate(self.agents):
                     label = agent.label if agent.unavailable is None else f"{agent.label}: {_why_not(agent.unavailable)}"
-                    yield RadioButton(Content(label), value=index == first, disabled=agent.unavailable is not None)
+                    # with remotes, an agent missing here may be there: said when started
+                    missing = agent.unavailable is not None and not self.hosts
+                    yield RadioButton(Content(label), value=index == first, disabled=missing)
+            if self.hosts:
+                yield Label("Machine", classes="field")
+                with RadioSet(id="host"):
+                    yield RadioButton("this machine", value=True)
+                    for name, description in self.hosts:
+                        yield RadioButton(Content(f"{name} ({description})"))
             yield Label("Folder", classes="field")
             yield Input(self.folder, id="folder")
             if self.recent:
@@ -96,20 +115,29 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
         agent_index = self.query_one("#agent", RadioSet).pressed_index
         agent = self.agents[max(0, agent_index)]
         error = self.query_one("#error", Label)
-        if agent.unavailable is not None:
-            error.update(Content(agent.unavailable))
-            return None
-        folder = os.path.abspath(os.path.expanduser(self.query_one("#folder", Input).value.strip() or "."))
-        if not os.path.isdir(folder):
-            error.update(Content(f"{folder} is not a folder"))
-            return None
+        host_index = self.query_one("#host", RadioSet).pressed_index if self.hosts else 0
+        host = self.hosts[host_index - 1][0] if host_index > 0 else None
+        typed = self.query_one("#folder", Input).value.strip()
+        if host is not None:
+            if agent.name.startswith("demo:"):
+                error.update("The demo agents run on this machine only")
+                return None
+            folder = typed or "~"  # a folder there: checked there when the agent starts
+        else:
+            if agent.unavailable is not None:
+                error.update(Content(agent.unavailable))
+                return None
+            folder = os.path.abspath(os.path.expanduser(typed or "."))
+            if not os.path.isdir(folder):
+                error.update(Content(f"{folder} is not a folder"))
+                return None
         prompt = self.query_one("#prompt", TextArea).text.strip()
         if not prompt and not agent.name.startswith("demo:"):
             error.update("Write a prompt for the agent")
             return None
         title = self.query_one("#title", Input).value.strip() or None
         mode = max(0, self.query_one("#mode", RadioSet).pressed_index)
-        return NewSessionRequest(agent.name, folder, prompt, mode, title)
+        return NewSessionRequest(agent.name, folder, prompt, mode, title, host)
 
     def action_start(self) -> None:
         result = self._result()
