@@ -1,17 +1,21 @@
 """Starting a session from a chat message: ``new <agent> <folder>: <prompt>`` (``new`` or
-``new N`` alone starts demo scenario N). Only in folders under the configured allowed roots, so
-a chat message cannot start an agent in /etc."""
+``new N`` alone starts demo scenario N), ``new <agent>@<remote> <folder>: <prompt>`` on a remote.
+Only in folders under the configured allowed roots (``[runners]``, or the remote's own), so a
+chat message cannot start an agent in /etc."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from runners.launcher import SessionLauncher
+from tether_tui.config import RemoteSettings
+from tether_tui.remotes import remote_folder
 from tether_tui.rules import path_within, resolve_path
 
-USAGE = "new <agent> <folder>: <prompt>   e.g. new claude ~/src/api: fix the failing tests"
+USAGE = "new <agent>[@<remote>] <folder>: <prompt>   e.g. new claude ~/src/api: fix the failing tests"
 
 
 class ChatStartError(ValueError):
@@ -23,6 +27,7 @@ class ChatStart:
     agent: str
     folder: str
     prompt: str
+    host: str | None = None
 
 
 def parse_new(args: str) -> ChatStart | int:
@@ -34,7 +39,8 @@ def parse_new(args: str) -> ChatStart | int:
     agent, _, folder = head.strip().partition(" ")
     if not colon or not folder.strip() or not prompt.strip():
         raise ChatStartError(f"Write it as: {USAGE}")
-    return ChatStart(agent.strip().lower(), folder.strip(), prompt.strip())
+    name, _, host = agent.strip().lower().partition("@")
+    return ChatStart(name, folder.strip(), prompt.strip(), host or None)
 
 
 class ChatStarter:
@@ -64,8 +70,28 @@ class ChatStarter:
         if wanted.agent == "demo" or not registry.has(wanted.agent) or not registry.runs_in_folder(wanted.agent):
             known = ", ".join(name for name in registry.list() if registry.runs_in_folder(name))
             raise ChatStartError(f"Unknown agent {wanted.agent!r} (known: {known})")
-        folder = self.check_folder(wanted.folder)
         try:
-            return await self.launcher.start(wanted.agent, wanted.prompt, directory=folder)
+            if wanted.host is not None:
+                folder = await self.check_remote_folder(self.launcher.remote(wanted.host), wanted.folder)
+            else:
+                folder = self.check_folder(wanted.folder)
+            return await self.launcher.start(wanted.agent, wanted.prompt, directory=folder, host=wanted.host)
         except RunnerUnavailableError as exc:
             raise ChatStartError(str(exc)) from None
+
+    async def check_remote_folder(self, remote: RemoteSettings, folder: str) -> str:
+        """``folder`` on ``remote``, absolute, and under one of that remote's allowed roots."""
+        try:
+            resolved = await remote_folder(remote, folder)
+        except ValueError as exc:
+            raise ChatStartError(str(exc)) from None
+        roots = []
+        for root in remote.allowed_roots:
+            with contextlib.suppress(ValueError):
+                roots.append(await remote_folder(remote, root))
+        if not any(path_within(resolved, root) for root in roots):
+            allowed = ", ".join(remote.allowed_roots) or "none"
+            raise ChatStartError(
+                f"{folder} is outside the folders chat may start agents in on {remote.name} ([remotes.{remote.name}] allowed_roots: {allowed})"
+            )
+        return resolved

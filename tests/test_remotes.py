@@ -6,6 +6,7 @@ forwarded socket."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import stat
@@ -236,3 +237,29 @@ def test_folder_rules_are_per_host(make_store):
     store.approvals.add_rule(RuleScope.DIRECTORY, 30, by="dev", via=Via.KEYBOARD, directory="/repo")
     assert store.approvals.submit("there", "Edit", edit).pending
     assert not store.approvals.submit("here", "Edit", edit).pending
+
+
+async def test_chat_new_starts_an_agent_on_a_remote_only_under_its_allowed_roots(sshd, tmp_path, make_store):
+    from runners.chat_start import ChatStarter, ChatStartError
+    from runners.launcher import SessionLauncher
+    from runners.registry import default_registry
+    from tests.test_acp_runner import scripted
+
+    allowed = tmp_path / "projects"
+    (allowed / "api").mkdir(parents=True)
+    remote = dataclasses.replace(sshd.remote(), allowed_roots=(str(allowed),))
+    store = make_store()
+    store.apply_config(Config(remotes=(remote,)))
+    launcher = SessionLauncher(store, default_registry({"scripted": scripted()}))
+    start = ChatStarter(launcher, lambda: ("~",))
+    with pytest.raises(ChatStartError, match=r"outside the folders chat may start agents in on devbox"):
+        await start(f"scripted@devbox {tmp_path}: make x.txt")
+    with pytest.raises(ChatStartError, match="no remote named elsewhere"):
+        await start(f"scripted@elsewhere {allowed}: make x.txt")
+    session_id = await start(f"scripted@devbox {allowed / 'api'}: make from-chat.txt")
+    session = store.session(session_id)
+    assert session.host == "devbox" and session.title == "scripted · api @ devbox"
+    await until(lambda: bool(store.approvals.pending()), 30)
+    store.approvals.decide(store.approvals.pending()[0].id, True, by="alice", via=Via.TELEGRAM)
+    await until(lambda: (allowed / "api" / "from-chat.txt").exists(), 20)
+    await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
