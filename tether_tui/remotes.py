@@ -234,12 +234,15 @@ class RemoteLink:
                 f"something already answers on {machine.gateway_socket} there: a dashboard running on that machine "
                 "(its hooks go to it), or an old connection not closed yet"
             )
+        # A session with a terminal, not -N: ssh then sends small messages at once (TCP_NODELAY
+        # on both ends) instead of holding them for Nagle's algorithm, 40 ms a hook otherwise.
+        # The remote side only waits for its input, which stays open until the link ends.
         argv = ssh_argv(
-            self.settings, "-N", "-T", "-o", "ExitOnForwardFailure=yes", "-o", "StreamLocalBindUnlink=yes",
-            "-R", f"{machine.gateway_socket}:{self.local_socket}",
+            self.settings, "-tt", "-o", "ExitOnForwardFailure=yes", "-o", "StreamLocalBindUnlink=yes",
+            "-R", f"{machine.gateway_socket}:{self.local_socket}", script="exec cat >/dev/null",
         )  # fmt: skip
         self._process = await asyncio.create_subprocess_exec(
-            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
         )  # fmt: skip
         for _ in range(FORWARD_CHECKS):
