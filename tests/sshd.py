@@ -50,6 +50,8 @@ class Sshd:
             raise RuntimeError(MISSING)
         self.root.mkdir(parents=True, exist_ok=True)
         self.remote_runtime = self.root / "remote-runtime"
+        self.remote_home = self.root / "remote-home"
+        self.remote_home.mkdir(exist_ok=True)
         self.host_key = self.root / "hostkey"
         self.user_key = self.root / "userkey"
         if not self.host_key.exists():
@@ -63,7 +65,7 @@ class Sshd:
             "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
             "StreamLocalBindUnlink yes\nAllowStreamLocalForwarding yes\n"
             f"PidFile {self.root / 'sshd.pid'}\n"
-            f"SetEnv TETHER_TUI_RUNTIME_DIR={self.remote_runtime} PATH={':'.join(self.path_dirs)}\n"
+            f"SetEnv TETHER_TUI_RUNTIME_DIR={self.remote_runtime} PATH={':'.join(self.path_dirs)} HOME={self.remote_home}\n"
         )
 
     @property

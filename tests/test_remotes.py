@@ -263,3 +263,21 @@ async def test_chat_new_starts_an_agent_on_a_remote_only_under_its_allowed_roots
     store.approvals.decide(store.approvals.pending()[0].id, True, by="alice", via=Via.TELEGRAM)
     await until(lambda: (allowed / "api" / "from-chat.txt").exists(), 20)
     await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
+
+
+async def test_remote_check_and_setup_from_the_command_line(sshd, tmp_path):
+    config = tmp_path / "config.toml"
+    args = ", ".join(json.dumps(arg) for arg in sshd.ssh_args())
+    config.write_text(f'[remotes.devbox]\ndestination = "{sshd.user}@127.0.0.1"\nssh_args = [{args}]\n')
+
+    def cli(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "tether_tui", *argv, "--config", str(config)], capture_output=True, text=True, timeout=60)
+
+    checked = await asyncio.to_thread(cli, "remote", "check", "devbox")
+    assert checked.returncode == 0 and "✓ devbox:" in checked.stdout and "tether-tui 0.1.0" in checked.stdout, checked.stderr
+    done = await asyncio.to_thread(cli, "remote", "setup", "devbox", "claude")
+    assert done.returncode == 0, done.stdout + done.stderr
+    settings = json.loads((sshd.remote_home / ".claude" / "settings.json").read_text())
+    assert "tether-tui" in json.dumps(settings["hooks"]) and " hook claude" in json.dumps(settings["hooks"])
+    missing = await asyncio.to_thread(cli, "remote", "check", "nowhere")
+    assert missing.returncode == 2 and "no [remotes.nowhere]" in missing.stderr

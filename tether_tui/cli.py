@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     paths = sub.add_parser("paths", help="print this machine's tether-tui paths as JSON (what a remote dashboard asks over ssh)")
     paths.add_argument("--prepare", action="store_true", help="create the runtime folder and remove a stale socket")
 
+    remote = sub.add_parser("remote", help="a machine reached over ssh ([remotes.NAME]): check it, or install the hooks there")
+    remote.add_argument("action", choices=["check", "setup"])
+    remote.add_argument("name", help="the NAME of [remotes.NAME] in the config")
+    remote.add_argument("agents", nargs="*", metavar="AGENT", help="setup: the agents whose hooks to install there (claude, codex, gemini)")
+    remote.add_argument("--config", type=Path, dest="config_file", help="config file to read")
+
     setup = sub.add_parser("setup", help="set up a chat bridge step by step: token, chat, pairing")
     setup.add_argument("platform", choices=["telegram", "slack", "discord"])
     setup.add_argument("--config", type=Path, dest="config_file", help="config file to write")
@@ -200,6 +206,19 @@ def main(argv: list[str] | None = None) -> int:
         from tether_tui.machine import main as paths_main
 
         return paths_main(args.prepare)
+    if args.command == "remote":
+        from tether_tui import remote_setup
+
+        found = remote_setup.find(_load(_config_path(args)), args.name)
+        if found is None:
+            print(f"tether-tui: no [remotes.{args.name}] in {_config_path(args)}", file=sys.stderr)
+            return 2
+        if args.action == "check":
+            return remote_setup.check(found, sys.stdout)
+        if not args.agents or set(args.agents) - {"claude", "codex", "gemini"}:
+            print("tether-tui: name the agents whose hooks to install there: claude, codex, gemini", file=sys.stderr)
+            return 2
+        return remote_setup.setup(found, args.agents, sys.stdout)
     if args.command == "doctor":
         from tether_tui.doctor import run as doctor
 

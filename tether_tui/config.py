@@ -551,6 +551,11 @@ require_pairing = true           # or pair: write !pair <code shown in the dashb
 [runners]
 allowed_roots = ["~"]            # chat `new` starts agents only in folders under these
 
+# A machine reached over ssh whose agents this dashboard supervises (see the README):
+# [remotes.devbox]
+# destination = "me@devbox"
+# ssh_args = ["-p", "2222"]
+
 # An ACP agent of your own (or one replacing claude, codex or gemini):
 # [agents.goose]
 # command = ["goose", "acp"]
