@@ -271,7 +271,9 @@ async def test_remote_check_and_setup_from_the_command_line(sshd, tmp_path):
     config.write_text(f'[remotes.devbox]\ndestination = "{sshd.user}@127.0.0.1"\nssh_args = [{args}]\n')
 
     def cli(*argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "tether_tui", *argv, "--config", str(config)], capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "tether_tui", *argv, "--config", str(config)], capture_output=True, text=True, timeout=60
+        )
 
     checked = await asyncio.to_thread(cli, "remote", "check", "devbox")
     assert checked.returncode == 0 and "✓ devbox:" in checked.stdout and "tether-tui 0.1.0" in checked.stdout, checked.stderr
@@ -281,3 +283,23 @@ async def test_remote_check_and_setup_from_the_command_line(sshd, tmp_path):
     assert "tether-tui" in json.dumps(settings["hooks"]) and " hook claude" in json.dumps(settings["hooks"])
     missing = await asyncio.to_thread(cli, "remote", "check", "nowhere")
     assert missing.returncode == 2 and "no [remotes.nowhere]" in missing.stderr
+
+
+async def test_doctor_checks_each_remote(sshd, tmp_path):
+    import io
+
+    from tether_tui import doctor
+
+    config = tmp_path / "config.toml"
+    args = ", ".join(json.dumps(arg) for arg in sshd.ssh_args())
+    config.write_text(
+        f'[remotes.devbox]\ndestination = "{sshd.user}@127.0.0.1"\nssh_args = [{args}]\n\n'
+        f'[remotes.gone]\ndestination = "{sshd.user}@127.0.0.1"\nssh_args = ["-p", "1", "-o", "ConnectTimeout=2"]\n'
+    )
+    config.chmod(0o600)
+    out = io.StringIO()
+    code = await asyncio.to_thread(doctor.run, config, out)
+    text = out.getvalue()
+    assert code == 1
+    assert "✓ Remote devbox: " in text and "tether-tui 0.1.0" in text
+    assert "✗ Remote gone (" in text and "host unreachable: connection refused" in text

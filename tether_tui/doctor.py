@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from bridges.probe import Finding, fail, note, ok, probe
 from tether_tui.agents import AGENTS
-from tether_tui.config import Config, ConfigError, load_config
+from tether_tui.config import Config, ConfigError, RemoteSettings, load_config
 from tether_tui.install_hooks import _is_ours, settings_path, strip_json_comments, tether_command
 from tether_tui.paths import gateway_socket_path
 
@@ -122,6 +122,23 @@ def agent_findings(config: Config) -> list[Finding]:
     return findings
 
 
+async def remote_findings(config: Config) -> list[Finding]:
+    """Each enabled remote: reachable over ssh, tether-tui there (the reason and fix if not)."""
+    from tether_tui.gateway import Gateway
+    from tether_tui.remotes import RemoteLink, RemoteProblem
+    from tether_tui.store import SessionStore
+
+    async def one(remote: RemoteSettings) -> Finding:
+        link = RemoteLink(remote, SessionStore(), Gateway(SessionStore()))
+        try:
+            machine = await link.probe()
+        except RemoteProblem as exc:
+            return fail(f"Remote {remote.name} ({remote.destination}): {str(exc).split(':')[0]}", str(exc))
+        return ok(f"Remote {remote.name}: {machine.hostname}, tether-tui {machine.version}")
+
+    return list(await asyncio.gather(*(one(remote) for remote in config.remotes if remote.enabled)))
+
+
 async def platform_findings(config: Config) -> list[Finding]:
     checks = {
         name: probe(name, settings) for name, settings in config.bridge_settings().items() if settings.configured and settings.enabled
@@ -141,6 +158,7 @@ def run(config_path: Path, out: TextIO, *, project: Path | None = None) -> int:
     config, findings = config_findings(config_path)
     if config is not None:
         findings += asyncio.run(platform_findings(config))
+        findings += asyncio.run(remote_findings(config))
     findings += hook_findings(project) + gateway_findings()
     if config is not None:
         findings += agent_findings(config)
