@@ -303,3 +303,18 @@ async def test_doctor_checks_each_remote(sshd, tmp_path):
     assert code == 1
     assert "✓ Remote devbox: " in text and "tether-tui 0.1.0" in text
     assert "✗ Remote gone (" in text and "host unreachable: connection refused" in text
+
+
+async def test_a_remote_that_keeps_failing_is_one_notice_not_one_per_retry(tmp_path):
+    bare = Sshd(tmp_path / "bare", path_dirs=["/usr/bin", "/bin"])
+    await bare.start()
+    try:
+        app, _store, supervisor = dashboard(bare, tmp_path)
+        async with app.run_test(size=(160, 30)) as pilot:
+            await until(lambda: supervisor.links["devbox"].attempts >= 4, 60)
+            await pilot.pause()
+            told = [n for n in app.notices if n.title == "@devbox failing"]
+            assert len(told) == 1 and "tether-tui is not installed there" in told[0].text
+            await supervisor.stop_all()
+    finally:
+        await bare.stop()

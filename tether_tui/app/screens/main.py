@@ -79,6 +79,8 @@ class MainScreen(Screen[None]):
         super().__init__()
         self._session_id: str | None = None
         self._composed = False
+        self._failing_told: dict[str, str] = {}
+        """Per bridge or remote, the failure last said in a notice."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -127,6 +129,19 @@ class MainScreen(Screen[None]):
         with contextlib.suppress(NoMatches):  # the screen is being taken down
             self._apply(events)
 
+    def _health_notice(self, event: BridgeHealthChanged) -> None:
+        """Say why a bridge or remote fails, once per reason: one that keeps retrying (every 30 s
+        at most) is not a new toast each time, but a new reason is."""
+        if event.health == BridgeHealth.CONNECTED:
+            self._failing_told.pop(event.name, None)
+        if event.health != BridgeHealth.FAILING or not event.detail:
+            return
+        reason = event.detail.split("; trying again")[0]
+        if self._failing_told.get(event.name) == reason:
+            return
+        self._failing_told[event.name] = reason
+        self.dashboard.tell(event.detail, title=f"{LABELS.get(event.name, event.name)} failing", severity="warning")
+
     def _apply(self, events: list[Event]) -> None:
         store = self.dashboard.store
         sessions = self.query_one(SessionsTable)
@@ -155,8 +170,7 @@ class MainScreen(Screen[None]):
                 rules = True
             elif isinstance(event, BridgeHealthChanged):
                 status = True
-                if event.health == BridgeHealth.FAILING and event.detail:
-                    self.dashboard.tell(event.detail, title=f"{LABELS.get(event.name, event.name)} failing", severity="warning")
+                self._health_notice(event)
             elif isinstance(event, (ConfigReloaded, ConfigFailed)):
                 status = True
         for session_id in changed:
