@@ -231,3 +231,37 @@ async def test_dashboard_lists_chat_users_pairs_on_demand_and_revokes(telegram, 
         await telegram.wait_for(lambda: telegram.answers(query))
         assert request.pending and "not allowed" in telegram.answers(query)[0]["text"]
         await supervisor.stop_all()
+
+
+async def test_first_run_discord_with_only_a_token_checks_permissions_and_binds_the_channel(tmp_path, monkeypatch):
+    from tests.fakes import discord_api
+    from tests.fakes.discord_api import FakeDiscord
+
+    discord = FakeDiscord()
+    await discord.start()
+    monkeypatch.setenv("TETHER_TUI_DISCORD_API_URL", discord.api_url)
+    monkeypatch.setenv("TETHER_TUI_DISCORD_GATEWAY_URL", discord.gateway_url)
+    discord.denied_in_channel = 1 << 35  # Create Public Threads taken away in the channel
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(f'[discord]\nbot_token = "{discord.token}"\n')
+    config = load_config(config_path, env={})
+    store = SessionStore(config=config, audit=AuditLog(tmp_path / "audit.jsonl"))
+    supervisor = BridgeSupervisor(store, CommandRegistry(store), config_path=config_path)
+    await supervisor.apply(config)
+    channel = str(discord_api.CHANNEL)
+    try:
+        await connected(store, "discord", discord)
+        code = store.pairing_codes["discord"]
+        await discord.push_message(f"!pair {code}", user=discord_api.ALICE)
+        await discord.wait_for(lambda: any("Create Public Threads" in m.content for m in discord.bot_messages(channel)))
+        assert "channel_id" not in config_path.read_text() and store.bridge_health["discord"][0] == "failing"
+        discord.denied_in_channel = 0  # fixed in the channel's settings; the gateway tells the bot
+        await discord.dispatch("CHANNEL_UPDATE", discord._channel())
+        store.add_session("s1", "gemini · docs")
+        await discord.push_message("!pair", user=discord_api.ALICE)
+        await discord.wait_for(lambda: any("tether-tui's now" in m.content for m in discord.bot_messages(channel)))
+        assert f"channel_id = {channel}" in config_path.read_text()
+        await discord.wait_for(lambda: discord.thread_named("gemini · docs"))
+    finally:
+        await supervisor.stop_all()
+        await discord.stop()
