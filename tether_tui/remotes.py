@@ -83,9 +83,9 @@ async def remote_folder(settings: RemoteSettings, folder: str) -> str:
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), PROBE_TIMEOUT)
     except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
         raise ValueError(f"{settings.name} did not answer within {PROBE_TIMEOUT:g} s") from None
+    finally:
+        await _ended(process)
     lines = stdout.decode(errors="replace").strip().splitlines()
     if process.returncode != 0 or not lines or not lines[-1].startswith("/"):
         if process.returncode == 255:
@@ -215,10 +215,9 @@ class RemoteLink:
         try:
             stdout, stderr = await asyncio.wait_for(process.communicate(), PROBE_TIMEOUT)
         except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
             raise RemoteProblem(f"host unreachable: no answer within {PROBE_TIMEOUT:g} s") from None
+        finally:  # also when the link is stopped meanwhile: no ssh is left behind
+            await _ended(process)
         report = _last_json(stdout.decode(errors="replace"))
         if report is None:
             raise RemoteProblem(explain(stderr.decode(errors="replace"), process.returncode, self.settings.destination))
@@ -295,6 +294,15 @@ class RemoteLink:
         for session_id in self.gateway.sessions_of(self.name):
             if self.store.session(session_id).state is SessionState.DISCONNECTED:
                 self.store.set_state(session_id, SessionState.IDLE)
+
+
+async def _ended(process: asyncio.subprocess.Process) -> None:
+    """Kill ``process`` if it still runs, and reap it."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+    with contextlib.suppress(Exception):
+        await asyncio.shield(process.wait())
 
 
 def _last_json(text: str) -> dict[str, Any] | None:
