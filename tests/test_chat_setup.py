@@ -12,6 +12,7 @@ from bridges.supervisor import BridgeSupervisor
 from tests.fakes import slack_api
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeTelegram, Group
+from tests.waiting import until
 from tether_tui.audit import AuditLog
 from tether_tui.commands import CommandRegistry
 from tether_tui.config import load_config
@@ -265,3 +266,49 @@ async def test_first_run_discord_with_only_a_token_checks_permissions_and_binds_
     finally:
         await supervisor.stop_all()
         await discord.stop()
+
+
+async def test_setup_dialog_checks_the_token_saves_it_and_the_bridge_then_pairs(telegram, tmp_path, monkeypatch):
+    from textual.widgets import Button
+
+    from tether_tui.app.app import TetherApp
+    from tether_tui.app.screens.chat_setup import ChatSetupDialog
+
+    config_path = tmp_path / "config.toml"
+    config_path.write_text("# my settings\n[dashboard]\nbell = false\n")
+    monkeypatch.setenv("TETHER_TUI_TELEGRAM_API_URL", telegram.base_url)  # the checks and the bridge
+    store = SessionStore(config=load_config(config_path, env={}), audit=AuditLog(tmp_path / "audit.jsonl"))
+    commands = CommandRegistry(store)
+    supervisor = BridgeSupervisor(store, commands, config_path=config_path)
+    app = TetherApp(store, commands=commands, bridges=supervisor, user="dev", config_path=config_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_chat_setup()
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ChatSetupDialog) and dialog.query_one("#token").password
+
+        def results() -> str:
+            return str(dialog.query_one("#results").render())
+
+        dialog.query_one("#token").value = "123456789:not-the-token"
+        dialog.query_one("#check", Button).press()
+        await until(lambda: "✗ Telegram token: refused by Telegram" in results(), 20)
+        assert dialog.query_one("#save", Button).disabled and "not-the-token" not in results()
+        dialog.query_one("#token").value = telegram.token
+        await pilot.pause()
+        dialog.query_one("#check", Button).press()
+        await until(lambda: "✓ Telegram token: the bot @tether_bot" in results(), 20)
+        assert not dialog.query_one("#save", Button).disabled
+        dialog.query_one("#save", Button).press()
+        await pilot.pause()
+        assert "Saved in" in results() and "/pair <the code in the top bar>" in results()
+        text = config_path.read_text()
+        assert text.startswith("# my settings") and f'token = "{telegram.token}"' in text
+        assert stat.S_IMODE(config_path.stat().st_mode) == 0o600
+
+        # the reload starts the bridge with no group yet; the code in the top bar pairs and binds
+        await until(lambda: "telegram" in store.pairing_codes, 30)
+        telegram.push_text(f"/pair {store.pairing_codes['telegram']}", thread_id=None, user=ALICE, chat_id=GROUP)
+        await telegram.wait_for(lambda: said_in(telegram, GROUP, "this chat is tether-tui's now"))
+        await until(lambda: f"forum_group_id = {GROUP}" in config_path.read_text(), 10)
+        await supervisor.stop_all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import getpass
 import logging
@@ -20,6 +21,7 @@ from bridges.supervisor import BridgeSupervisor
 from runners.launcher import SessionLauncher
 from tether_tui.app.actions import Severity
 from tether_tui.app.desktop import DesktopNotifier
+from tether_tui.app.screens.chat_setup import ChatSetupDialog
 from tether_tui.app.screens.chat_users import ChatUserRow, ChatUsersScreen
 from tether_tui.app.screens.details import DetailsScreen
 from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, ReasonDialog
@@ -31,7 +33,7 @@ from tether_tui.app.screens.timer_dialog import TimerChoice, TimerDialog
 from tether_tui.app.widgets.request_preview import request_text
 from tether_tui.approvals import UnknownRequestError
 from tether_tui.commands import CommandRegistry, UnknownCommandError
-from tether_tui.config import Config, ConfigWatcher
+from tether_tui.config import Config, ConfigWatcher, DiscordSettings, SlackSettings, TelegramSettings
 from tether_tui.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -514,6 +516,9 @@ class TetherApp(App[None]):
             self.action_pair_chat_user,
         )
         yield SystemCommand("Chat users", "Who may act from chat; revoke a paired user", self.action_chat_users)
+        yield SystemCommand(
+            "Set up a chat bridge", "Telegram, Slack or Discord: the token checked at once, then pairing", self.action_chat_setup
+        )
         for name, description in self.commands.descriptions().items():
             yield SystemCommand(f"/{name}", description, partial(self._palette_command, name))
 
@@ -550,6 +555,49 @@ class TetherApp(App[None]):
     def revoke_chat_user(self, platform: str, user_id: str) -> bool:
         bridge = self._running_bridges().get(platform)
         return bridge is not None and bridge.unpair(user_id)
+
+    def action_chat_setup(self) -> None:
+        self.push_screen(ChatSetupDialog(self.check_chat_tokens, self.save_chat_tokens))
+
+    def _settings_with(self, platform: str, token: str, app_token: str) -> TelegramSettings | SlackSettings | DiscordSettings:
+        config = self.store.config
+        if platform == "telegram":
+            return dataclasses.replace(config.telegram, token=token, forum_group_id=0)
+        if platform == "slack":
+            return dataclasses.replace(config.slack, bot_token=token, app_token=app_token, channel_id="")
+        return dataclasses.replace(config.discord, bot_token=token, channel_id=0)
+
+    async def check_chat_tokens(self, platform: str, token: str, app_token: str) -> list[tuple[bool, str]]:
+        """The doctor's checks of a token typed into the setup dialog (nothing is saved)."""
+        from bridges.probe import probe
+
+        findings = await probe(platform, self._settings_with(platform, token, app_token))
+        return [
+            (not finding.failed, finding.text + (f": {finding.fix}" if finding.failed else ""))
+            for finding in findings
+            if finding.status != "note"
+        ]
+
+    def save_chat_tokens(self, platform: str, token: str, app_token: str) -> str:
+        """Write the tokens into the config; the reload starts the bridge with no chat yet."""
+        from tether_tui.config import ConfigError
+        from tether_tui.configfile import set_values
+
+        if self.config_path is None:
+            return "This dashboard runs without a config file: nothing saved."
+        keys = {"token": token} if platform == "telegram" else {"bot_token": token}
+        if platform == "slack":
+            keys["app_token"] = app_token
+        try:
+            set_values(self.config_path, platform, {**keys, "enabled": True})
+        except (ConfigError, OSError) as exc:
+            return f"Not saved: {exc}"
+        prefix = "/" if platform == "telegram" else "!"
+        where = "the forum group" if platform == "telegram" else "the channel"
+        return (
+            f"Saved in {self.config_path} (mode 600). {platform.capitalize()} connects in a moment; then write "
+            f"{prefix}pair <the code in the top bar> in {where}."
+        )
 
     def action_chat_users(self) -> None:
         self.push_screen(ChatUsersScreen(self.chat_user_rows, self.revoke_chat_user, self.action_pair_chat_user))
