@@ -60,6 +60,7 @@ class ChatSetupDialog(ModalScreen[None]):
                 yield Button("Save", variant="primary", id="save", disabled=True)
 
     def on_mount(self) -> None:
+        self.query_one("#app-token", Input).display = False  # Slack only
         self.query_one("#token", Input).focus()
 
     @property
@@ -71,6 +72,7 @@ class ChatSetupDialog(ModalScreen[None]):
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self.query_one("#steps", Static).update(Content(STEPS[self.platform]))
+        self.query_one("#app-token", Input).display = self.platform == "slack"
         self._reset()
 
     def on_input_changed(self, event: Input.Changed) -> None:
