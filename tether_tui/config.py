@@ -15,7 +15,7 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args, get_origin, get_type_hints
@@ -409,21 +409,30 @@ def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | N
     return Config(**sections, agents=agents, remotes=remotes, path=path, warnings=tuple(warnings))
 
 
-def _agents(raw: Any, text: str, path: Path | None) -> tuple[AgentSettings, ...]:
-    """``[agents.NAME]`` tables: ``command`` (a list of strings), optional ``env`` and ``label``."""
+def _named_tables(
+    raw: Any, section: str, known: tuple[str, ...], text: str, path: Path | None
+) -> Iterator[tuple[str, dict[str, Any], str, int | None]]:
+    """The ``[section.NAME]`` tables, checked for a valid name and known keys only: (name,
+    table, how to name it in an error, its line)."""
     if not isinstance(raw, dict):
-        raise ConfigError(path, "must be a table of [agents.NAME] tables", key="agents")
-    agents = []
+        raise ConfigError(path, f"must be a table of [{section}.NAME] tables", key=section)
     for name, table in raw.items():
-        where = f"[agents.{name}]"
-        line = _key_line(text, f"agents.{name}", None)
+        where = f"[{section}.{name}]"
+        line = _key_line(text, f"{section}.{name}", None)
         if not re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", name):
             raise ConfigError(path, "a name of lowercase letters, digits, - and _", line=line, key=where)
         if not isinstance(table, dict):
             raise ConfigError(path, "must be a table", line=line, key=where)
-        unknown = set(table) - {"command", "env", "label"}
+        unknown = set(table) - set(known)
         if unknown:
-            raise ConfigError(path, f"unknown key {sorted(unknown)[0]} (known: command, env, label)", line=line, key=where)
+            raise ConfigError(path, f"unknown key {sorted(unknown)[0]} (known: {', '.join(known)})", line=line, key=where)
+        yield name, table, where, line
+
+
+def _agents(raw: Any, text: str, path: Path | None) -> tuple[AgentSettings, ...]:
+    """``[agents.NAME]`` tables: ``command`` (a list of strings), optional ``env`` and ``label``."""
+    agents = []
+    for name, table, where, line in _named_tables(raw, "agents", ("command", "env", "label"), text, path):
         command = table.get("command")
         if not isinstance(command, list) or not command or not all(isinstance(p, str) and p for p in command):
             raise ConfigError(path, f"command: expected a list of strings, got {toml_value(command)}", line=line, key=where)
@@ -444,20 +453,9 @@ def _strings(value: Any) -> bool:
 def _remotes(raw: Any, text: str, path: Path | None) -> tuple[RemoteSettings, ...]:
     """``[remotes.NAME]`` tables: ``destination``, optional ``ssh_args``, ``enabled``,
     ``allowed_roots``."""
-    if not isinstance(raw, dict):
-        raise ConfigError(path, "must be a table of [remotes.NAME] tables", key="remotes")
     remotes = []
-    for name, table in raw.items():
-        where = f"[remotes.{name}]"
-        line = _key_line(text, f"remotes.{name}", None)
-        if not re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", name):
-            raise ConfigError(path, "a name of lowercase letters, digits, - and _", line=line, key=where)
-        if not isinstance(table, dict):
-            raise ConfigError(path, "must be a table", line=line, key=where)
-        known = ("destination", "ssh_args", "enabled", "allowed_roots")
-        unknown = set(table) - set(known)
-        if unknown:
-            raise ConfigError(path, f"unknown key {sorted(unknown)[0]} (known: {', '.join(known)})", line=line, key=where)
+    known = ("destination", "ssh_args", "enabled", "allowed_roots")
+    for name, table, where, line in _named_tables(raw, "remotes", known, text, path):
         destination = table.get("destination")
         if not isinstance(destination, str) or not destination.strip() or destination.startswith("-"):
             raise ConfigError(

@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import resource
-import socket
 import time
 from collections.abc import Callable
 from functools import partial
@@ -28,7 +27,7 @@ from typing import Any
 from tether_tui.agents import AGENTS, AgentHooks, HookKind
 from tether_tui.agents.base import NO_DECISION, Answer
 from tether_tui.models import Origin, Outcome, SessionState, Via
-from tether_tui.paths import ensure_runtime_dir, gateway_socket_path
+from tether_tui.paths import ensure_runtime_dir, gateway_socket_path, socket_answers
 from tether_tui.store import SessionStore
 from tether_tui.toolinput import summarize
 
@@ -142,7 +141,7 @@ class Gateway:
     async def start(self) -> None:
         ensure_runtime_dir(self.path.parent)
         if self.path.exists() or self.path.is_symlink():
-            if _answers(self.path):
+            if socket_answers(self.path):
                 raise RuntimeError(f"another tether-tui is listening on {self.path}")
             self.path.unlink()
         old_umask = os.umask(0o177)
@@ -446,16 +445,3 @@ def _nesting(line: bytes) -> int:
         elif byte in (0x5D, 0x7D):
             depth -= 1
     return deepest
-
-
-def _answers(path: Path) -> bool:
-    """Is something listening on the socket at ``path``?"""
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    probe.settimeout(0.5)
-    try:
-        probe.connect(str(path))
-        return True
-    except OSError:
-        return False
-    finally:
-        probe.close()

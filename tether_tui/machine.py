@@ -8,24 +8,10 @@ from __future__ import annotations
 
 import json
 import socket
-from pathlib import Path
 from typing import Any
 
 from tether_tui import __version__
-from tether_tui.paths import UnsafeRuntimeError, check_own_socket, ensure_runtime_dir, gateway_socket_path
-
-
-def answers(path: Path, timeout: float = 1.0) -> bool:
-    """Does something accept connections on the Unix socket at ``path``?"""
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    probe.settimeout(timeout)
-    try:
-        probe.connect(str(path))
-        return True
-    except OSError:
-        return False
-    finally:
-        probe.close()
+from tether_tui.paths import UnsafeRuntimeError, check_own_socket, ensure_runtime_dir, gateway_socket_path, socket_answers
 
 
 def describe(*, prepare: bool = False) -> dict[str, Any]:
@@ -41,7 +27,7 @@ def describe(*, prepare: bool = False) -> dict[str, Any]:
             ensure_runtime_dir(path.parent)
         if path.exists() or path.is_symlink():
             check_own_socket(path)
-            report["socket"] = "answering" if answers(path) else "stale"
+            report["socket"] = "answering" if socket_answers(path, timeout=1.0) else "stale"
             if report["socket"] == "stale" and prepare:
                 path.unlink()
                 report["socket"] = "removed stale"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import stat
 import tempfile
 import warnings
@@ -75,6 +76,19 @@ def check_own_socket(path: Path) -> None:
         raise UnsafeRuntimeError(f"{path} is not a socket")
     if info.st_uid != os.geteuid():
         raise UnsafeRuntimeError(f"{path} belongs to another user (uid {info.st_uid})")
+
+
+def socket_answers(path: Path, timeout: float = 0.5) -> bool:
+    """Does something accept connections on the Unix socket at ``path``?"""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(timeout)
+    try:
+        probe.connect(str(path))
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
 
 
 def ensure_runtime_dir(path: Path) -> Path:

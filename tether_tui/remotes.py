@@ -76,22 +76,34 @@ def remote_path(path: str) -> str:
 async def remote_folder(settings: RemoteSettings, folder: str) -> str:
     """``folder`` on the remote as an absolute path; ValueError saying why when it is not a
     folder there (or the remote cannot be reached)."""
+    ran = await run_remote(settings, script=f"cd {remote_path(folder)} && pwd -P")
+    if ran is None:
+        raise ValueError(f"{settings.name} did not answer within {PROBE_TIMEOUT:g} s")
+    code, stdout, stderr = ran
+    lines = stdout.strip().splitlines()
+    if code != 0 or not lines or not lines[-1].startswith("/"):
+        if code == 255:
+            raise ValueError(f"{settings.name}: {explain(stderr, 255, settings.destination)}")
+        raise ValueError(f"{folder} is not a folder on {settings.name}")
+    return lines[-1]
+
+
+async def run_remote(
+    settings: RemoteSettings, *, command: Sequence[str] | None = None, script: str | None = None
+) -> tuple[int, str, str] | None:
+    """Run a short command there: (exit code, stdout, stderr), or None when nothing came back
+    within :data:`PROBE_TIMEOUT`. The ssh process never outlives the call (a stop included)."""
     process = await asyncio.create_subprocess_exec(
-        *ssh_argv(settings, "-T", script=f"cd {remote_path(folder)} && pwd -P"),
+        *ssh_argv(settings, "-T", command=command, script=script),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), PROBE_TIMEOUT)
     except TimeoutError:
-        raise ValueError(f"{settings.name} did not answer within {PROBE_TIMEOUT:g} s") from None
+        return None
     finally:
         await _ended(process)
-    lines = stdout.decode(errors="replace").strip().splitlines()
-    if process.returncode != 0 or not lines or not lines[-1].startswith("/"):
-        if process.returncode == 255:
-            raise ValueError(f"{settings.name}: {explain(stderr.decode(errors='replace'), 255, settings.destination)}")
-        raise ValueError(f"{folder} is not a folder on {settings.name}")
-    return lines[-1]
+    return process.returncode or 0, stdout.decode(errors="replace"), stderr.decode(errors="replace")
 
 
 def remote_agent_argv(settings: RemoteSettings, folder: str, command: Sequence[str], env: dict[str, str]) -> list[str]:
@@ -207,20 +219,13 @@ class RemoteLink:
     # ----------------------------------------------------------------- steps
     async def probe(self, *, prepare: bool = False) -> RemoteMachine:
         """Run ``tether-tui paths`` there; RemoteProblem with the reason when that fails."""
-        command = ["tether-tui", "paths", *(["--prepare"] if prepare else [])]
-        process = await asyncio.create_subprocess_exec(
-            *ssh_argv(self.settings, "-T", command=command),
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            stdout, stderr = await asyncio.wait_for(process.communicate(), PROBE_TIMEOUT)
-        except TimeoutError:
-            raise RemoteProblem(f"host unreachable: no answer within {PROBE_TIMEOUT:g} s") from None
-        finally:  # also when the link is stopped meanwhile: no ssh is left behind
-            await _ended(process)
-        report = _last_json(stdout.decode(errors="replace"))
+        ran = await run_remote(self.settings, command=["tether-tui", "paths", *(["--prepare"] if prepare else [])])
+        if ran is None:
+            raise RemoteProblem(f"host unreachable: no answer within {PROBE_TIMEOUT:g} s")
+        code, stdout, stderr = ran
+        report = _last_json(stdout)
         if report is None:
-            raise RemoteProblem(explain(stderr.decode(errors="replace"), process.returncode, self.settings.destination))
+            raise RemoteProblem(explain(stderr, code, self.settings.destination))
         if "error" in report:
             raise RemoteProblem(f"tether-tui there refuses its runtime folder: {report['error']}")
         return RemoteMachine(
