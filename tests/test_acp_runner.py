@@ -186,3 +186,36 @@ async def test_an_agent_that_stops_waiting_has_its_request_withdrawn_and_nothing
     assert decision["outcome"] == "deny" and decision["reason"] == "the agent stopped waiting for an answer"
     assert not (tmp_path / "late.txt").exists()
     await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
+
+
+async def test_a_terminated_dashboard_stops_the_agents_it_started(make_store, tmp_path):
+    import os
+    import signal
+
+    from tether_tui.app import TetherApp
+
+    def agents_running() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    command = (entry / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if FAKE.encode() in command:
+                    found.append(int(entry.name))
+        return found
+
+    store = make_store()
+    app = TetherApp(store, user="dev")
+    app.launcher.registry.register_profile(scripted())
+    async with app.run_test(size=(100, 30)):
+        session_id = await app.launcher.start("scripted", "make never.txt", directory=str(tmp_path))
+        await until(lambda: bool(store.approvals.pending()))
+        assert agents_running()
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)  # the dashboard's: pytest lives on
+        os.kill(os.getpid(), signal.SIGTERM)
+        await until(lambda: store.session(session_id).state.is_final, 15)
+        await until(lambda: not agents_running(), 15)
+    assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)  # given back on exit
+    assert not (tmp_path / "never.txt").exists()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import gc
 import getpass
 import logging
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -50,6 +53,7 @@ from tether_tui.store import BridgeHealth, SessionError, SessionStore
 from tether_tui.toolinput import short_path
 
 log = logging.getLogger(__name__)
+TERMINATING = (signal.SIGTERM, signal.SIGHUP)
 
 
 NOTICES_KEPT = 500
@@ -104,6 +108,7 @@ class TetherApp(App[None]):
         self.gateway_error: str | None = None
         self.desktop = DesktopNotifier(self)
         self.start_folder = os.getcwd()
+        self._signals: list[int] = []
         """Where the New session dialog starts (the folder tether-tui was started in)."""
         self._apply_theme(store.config)
 
@@ -122,6 +127,7 @@ class TetherApp(App[None]):
             self.run_worker(self._start_gateway(), name="gateway")
         if self.bridges is not None:
             self.run_worker(self.bridges.apply(self.store.config), name="bridges")
+        self._catch_termination()
         for warning in self.store.config.warnings:
             self.tell(warning, title="Config", severity="warning", timeout=10)
 
@@ -142,7 +148,24 @@ class TetherApp(App[None]):
         if self.remotes is not None:
             await self.remotes.apply(self.store.config)
 
+    def _catch_termination(self) -> None:
+        """SIGTERM or SIGHUP (the terminal closed): stop the agents this dashboard started, then
+        exit; they run in process groups of their own and would otherwise outlive it."""
+        loop = asyncio.get_running_loop()
+        for signum in TERMINATING:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                loop.add_signal_handler(signum, self._terminated, signum)
+                self._signals.append(signum)
+
+    def _terminated(self, signum: int) -> None:
+        log.warning("%s: stopping the agents this dashboard started, then exiting", signal.Signals(signum).name)
+        self.run_worker(self._stop_all_and_exit(self.running_agents()), name="terminated")
+
     async def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in self._signals:
+            loop.remove_signal_handler(signum)
+        self._signals.clear()
         self._subscription.close()
         if self._watcher is not None:
             self._watcher.stop()
@@ -485,8 +508,6 @@ class TetherApp(App[None]):
         )
 
     async def _stop_all_and_exit(self, session_ids: list[str]) -> None:
-        import asyncio
-
         await asyncio.gather(*(self._stop(session_id) for session_id in session_ids), return_exceptions=True)
         self.exit()
 
