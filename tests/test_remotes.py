@@ -318,3 +318,34 @@ async def test_a_remote_that_keeps_failing_is_one_notice_not_one_per_retry(tmp_p
             await supervisor.stop_all()
     finally:
         await bare.stop()
+
+
+async def test_a_session_id_of_another_machine_is_never_taken_as_its_own(make_store):
+    """A local hook naming itself like a remote session (or the reverse) gets no decision,
+    and so is never judged under the other machine's folder rules."""
+    from tether_tui.agents import AGENTS
+    from tether_tui.models import RuleScope
+
+    store = make_store()
+    gateway = Gateway(store)
+    store.approvals.add_rule(RuleScope.DIRECTORY, 30, by="dev", via=Via.KEYBOARD, directory="/repo", host="devbox")
+    event = {
+        **EVENT,
+        "hook_event_name": "PermissionRequest",
+        "tool_name": "Edit",
+        "tool_input": {"file_path": "/repo/a.py"},
+        "cwd": "/repo",
+    }
+    event.pop("tool_use_id")
+    hooks = AGENTS["claude"]
+    # from devbox: covered by devbox's rule
+    answer = await gateway.handle(hooks, {**event, "session_id": "s1"}, host="devbox")
+    assert json.loads(json.dumps(answer[0]))["hookSpecificOutput"]["decision"]["behavior"] == "allow"
+    # a local hook claiming devbox's session id: not taken, nothing asked, nothing allowed
+    answer = await gateway.handle(hooks, {**event, "session_id": "s1@devbox"})
+    assert answer[0] is None and len(store.sessions()) == 1
+    # and the reverse: a local session first, then a remote one using its id
+    await gateway.handle(hooks, {**event, "hook_event_name": "SessionStart", "session_id": "s2@laptop"})
+    answer = await gateway.handle(hooks, {**event, "session_id": "s2"}, host="laptop")
+    assert answer[0] is None and store.session("s2@laptop").host is None
+    assert not store.approvals.pending()

@@ -303,10 +303,16 @@ class Gateway:
         return {"v": PROTOCOL_VERSION, "stdout": stdout, "exit": exit_code}
 
     # ----------------------------------------------------------------- events
-    def _session(self, hooks: AgentHooks, event: dict[str, Any], host: str | None = None) -> tuple[str, HookSessionController]:
+    def _session(self, hooks: AgentHooks, event: dict[str, Any], host: str | None = None) -> tuple[str, HookSessionController] | None:
+        """The hook's session (made on its first event); None when that id names a session of
+        another machine: a request is only ever judged as coming from where it came from."""
         session_id = hooks.session_id(event)
         if host is not None:
-            session_id = f"{session_id}@{host}"  # never the same as a session here
+            session_id = f"{session_id}@{host}"
+        if self.store.has_session(session_id) and self.store.session(session_id).host != host:
+            where = host or "this machine"
+            self.incident("host", f"gateway: a hook from {where} used the session id of one on another machine; not taken")
+            return None
         if session_id not in self._last_seen and len(self._last_seen) >= HOOK_SESSIONS_KEPT:
             self.prune(HOOK_SESSIONS_KEPT - 1)
         self._last_seen[session_id] = self.store.clock.monotonic()
@@ -336,7 +342,10 @@ class Gateway:
         kind = hooks.kind(event)
         if kind is HookKind.IGNORE or hooks.problem(event) is not None:
             return NO_DECISION
-        session_id, controller = self._session(hooks, event, host)
+        found = self._session(hooks, event, host)
+        if found is None:
+            return NO_DECISION  # never judged under another machine's rules
+        session_id, controller = found
         session = self.store.session(session_id)
         if controller.stopped and kind in (HookKind.APPROVAL, HookKind.PROMPT, HookKind.TOOL_DONE, HookKind.STOP):
             self._stopped(session_id, "stopped at its next step")

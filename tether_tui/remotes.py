@@ -17,7 +17,6 @@ import logging
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from tether_tui.config import Config, RemoteSettings
@@ -343,17 +342,7 @@ class RemoteSupervisor:
                 self.links[name] = link
                 link.start()
 
-    def settings(self, name: str) -> RemoteSettings:
-        link = self.links.get(name)
-        if link is None:
-            raise KeyError(f"no remote named {name!r} (known: {', '.join(sorted(self.links)) or 'none'})")
-        return link.settings
-
     async def stop_all(self) -> None:
         for link in self.links.values():
             await link.stop()
         self.links.clear()
-
-
-def local_socket_dir() -> Path:
-    return runtime_dir() / "remotes"
