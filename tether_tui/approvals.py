@@ -22,6 +22,7 @@ from tether_tui.clock import Clock, SystemClock
 from tether_tui.config import ApprovalSettings
 from tether_tui.events import ApprovalDecided, ApprovalRequested, AutoApprovedBatch, RuleAdded, RuleRemoved
 from tether_tui.models import ApprovalRequest, AutoApproval, Decision, Outcome, Rule, RuleScope, Session, Via
+from tether_tui.printable import printable
 from tether_tui.rulefile import RuleFile, rule_from_json
 from tether_tui.rules import (
     CommandRule,
@@ -37,6 +38,9 @@ from tether_tui.toolinput import shell_command, summarize
 
 log = logging.getLogger(__name__)
 
+MAX_TOOL_NAME = 200
+"""A tool's name is cut to this many characters."""
+
 DECIDED_KEPT = 2000
 """Decided requests remembered, so a late button press can be told who decided first."""
 
@@ -51,6 +55,14 @@ _TIMER_LABELS = {
 
 
 MAX_RULE_MINUTES = 7 * 24 * 60
+
+
+def _summary(tool_name: str, tool_input: dict[str, Any]) -> str:
+    try:
+        return summarize(tool_name, tool_input)
+    except Exception:
+        log.exception("could not summarise a %s request", tool_name)
+        return printable(f"{tool_name} (its input cannot be shown)", one_line=True)
 
 
 def _check_minutes(minutes: float) -> None:
@@ -122,6 +134,7 @@ class ApprovalEngine:
         our own."""
         session = self._session_lookup(session_id)
         directory = cwd or (session.directory if session else None)
+        tool_name = printable(tool_name, one_line=True)[:MAX_TOOL_NAME]  # a name is shown everywhere as it is
         if request_id is not None:
             retried = self._pending_retry(session_id, request_id, tool_name, tool_input, directory)
             if retried is not None:
@@ -132,7 +145,7 @@ class ApprovalEngine:
             session_id=session_id,
             tool_name=tool_name,
             tool_input=tool_input,
-            summary=summarize(tool_name, tool_input),
+            summary=_summary(tool_name, tool_input),
             created_at=self.clock.now(),
             created_mono=now_mono,
             expires_mono=now_mono + self.settings.timeout_seconds,
@@ -141,12 +154,27 @@ class ApprovalEngine:
             agent_request_id=request_id,
             host=session.host if session else None,
         )
-        rule = self._auto_rule(request)
+        rule = self._judged_rule(request)
         self._pending[request.id] = request
         if rule is None or not self._auto_approve(request, rule):
             self.bus.publish(ApprovalRequested(request))
-            self._on_pending_changed(session_id)
+            self._pending_changed(session_id)
         return request
+
+    def _judged_rule(self, request: ApprovalRequest) -> Rule | None:
+        """The rule that lets ``request`` through, or None. A request that breaks the judging
+        (a bug meeting odd input) asks a person: it never stops the engine."""
+        try:
+            return self._auto_rule(request)
+        except Exception:
+            log.exception("judging request %s failed; it asks", request.id)
+            return None
+
+    def _pending_changed(self, session_id: str) -> None:
+        try:
+            self._on_pending_changed(session_id)
+        except Exception:
+            log.exception("updating session %s after a request changed failed", session_id)
 
     def _pending_retry(
         self, session_id: str, agent_id: str, tool_name: str, tool_input: dict[str, Any], directory: str | None
@@ -221,20 +249,20 @@ class ApprovalEngine:
     def _resolve(self, request: ApprovalRequest, decision: Decision, *, audit_required: bool = False) -> bool:
         """Settle ``request``. With ``audit_required`` (decisions no person took), a decision
         that cannot be written to the audit log is not taken: the request stays pending."""
-        session = self._session_lookup(request.session_id)
         try:
+            session = self._session_lookup(request.session_id)
             self.audit.record_decision(request, decision, session.title if session else request.session_id)
-        except OSError:
+        except Exception:
             log.exception("could not write the audit log")
             if audit_required:
                 return False
-        del self._pending[request.id]
+        self._pending.pop(request.id, None)
         request.settle(decision)
         self._decided[request.id] = request
         while len(self._decided) > DECIDED_KEPT:
             self._decided.popitem(last=False)
         self.bus.publish(ApprovalDecided(request, decision))
-        self._on_pending_changed(request.session_id)
+        self._pending_changed(request.session_id)
         return True
 
     # ----------------------------------------------------------------- rules
@@ -334,7 +362,7 @@ class ApprovalEngine:
             log.exception("could not write the audit log")
         self.bus.publish(RuleAdded(rule))
         for request in self.pending():
-            matched = self._auto_rule(request) if request.pending else None
+            matched = self._judged_rule(request) if request.pending else None
             if matched is not None:
                 self._auto_approve(request, matched)
         return rule
@@ -439,28 +467,47 @@ class ApprovalEngine:
 
     # ----------------------------------------------------------------- time
     def sweep(self) -> None:
-        """Expire rules and unanswered requests, and publish a due batch of auto-approvals."""
+        """Expire rules and unanswered requests, and publish a due batch of auto-approvals.
+
+        Each step stands alone: a rule or request that cannot be handled is logged once and
+        settled anyway (a request by the fallback), and every other timeout, expiry and batch
+        notice goes on."""
         now = self.clock.monotonic()
         expired = [r for r in self._rules.values() if r.expires_mono <= now]
         for rule in expired:
-            del self._rules[rule.id]
+            self._rules.pop(rule.id, None)
             try:
                 self.audit.record_rule("rule_expired", rule, self.clock.now(), None)
-            except OSError:
+            except Exception:
                 log.exception("could not write the audit log")
             self.bus.publish(RuleRemoved(rule, expired=True))
         if expired:
-            self._save_rules()
+            try:
+                self._save_rules()
+            except Exception:
+                log.exception("could not save the rules")
         for request in [r for r in self._pending.values() if r.expires_mono is not None and r.expires_mono <= now]:
-            minutes = self.settings.timeout_seconds / 60
-            reason = f"nobody answered within {minutes:g} min"
-            outcome = Outcome.DEFER if self.settings.fallback == "defer" else Outcome.DENY
-            self._resolve(request, Decision(outcome, "nobody", Via.TIMEOUT, self.clock.now(), reason))
+            self._time_out(request)
         if self._batch and (
             now - self._batch_last >= self.settings.batch_debounce_seconds
             or now - self._batch_first >= self.settings.batch_max_wait_seconds
         ):
             self.flush_batch()
+
+    def _time_out(self, request: ApprovalRequest) -> None:
+        """Settle ``request`` by the fallback: nobody answered in time."""
+        minutes = self.settings.timeout_seconds / 60
+        outcome = Outcome.DEFER if self.settings.fallback == "defer" else Outcome.DENY
+        decision = Decision(outcome, "nobody", Via.TIMEOUT, self.clock.now(), f"nobody answered within {minutes:g} min")
+        try:
+            self._resolve(request, decision)
+        except Exception:
+            log.exception("settling request %s at its timeout failed; settled by the fallback anyway", request.id)
+            self._pending.pop(request.id, None)
+            if request.pending:
+                request.settle(decision)
+                self._decided[request.id] = request
+                self.bus.publish(ApprovalDecided(request, decision))
 
     def flush_batch(self) -> None:
         if self._batch:

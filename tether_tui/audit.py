@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from datetime import datetime
 from pathlib import Path
@@ -11,8 +12,28 @@ from typing import Any
 
 from tether_tui.models import ApprovalRequest, Decision, Rule
 from tether_tui.paths import ensure_private_dir
+from tether_tui.printable import utf8_json_line
 
 log = logging.getLogger(__name__)
+
+
+def _json_text(record: dict[str, Any]) -> str:
+    """``record`` as one line of standard JSON: values JSON has no spelling for (NaN, infinity,
+    objects) are written as text, so a record is never lost to what a request held."""
+    try:
+        return json.dumps(record, ensure_ascii=False, default=str, sort_keys=True, allow_nan=False)
+    except ValueError:
+        return json.dumps(_standard(record), ensure_ascii=False, default=str, sort_keys=True, allow_nan=False)
+
+
+def _standard(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): _standard(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_standard(item) for item in value]
+    return value
 
 
 class AuditLog:
@@ -60,7 +81,7 @@ class AuditLog:
         if self._fd is None:
             self.open()
         assert self._fd is not None
-        line = json.dumps(record, ensure_ascii=False, default=str, sort_keys=True) + "\n"
+        line = utf8_json_line(_json_text(record)) + "\n"
         os.write(self._fd, line.encode("utf-8"))
         os.fsync(self._fd)
         self.records_written += 1

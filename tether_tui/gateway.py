@@ -278,9 +278,11 @@ class Gateway:
             self.incident("nesting", "gateway: refused JSON nested too deeply")
             return {"v": PROTOCOL_VERSION, "error": f"JSON nested deeper than {MAX_NESTING} levels"}
         try:
-            message = json.loads(line)
+            message = json.loads(line, parse_constant=_not_json)
         except (json.JSONDecodeError, UnicodeDecodeError):
             return {"v": PROTOCOL_VERSION, "error": "not a JSON line"}
+        except ValueError as exc:
+            return {"v": PROTOCOL_VERSION, "error": str(exc)}
         except RecursionError:
             return {"v": PROTOCOL_VERSION, "error": f"JSON nested deeper than {MAX_NESTING} levels"}
         if not isinstance(message, dict) or message.get("v") != PROTOCOL_VERSION:
@@ -427,6 +429,10 @@ class Gateway:
         if decision.outcome is Outcome.DENY:
             return hooks.deny(event, decision.reason or f"Denied by {decision.by} via {decision.via.label}")
         return hooks.defer(event)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON (a hook sends standard JSON)")
 
 
 def _nesting(line: bytes) -> int:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable
+
+from tether_tui.printable import printable
+
+_ANSI_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+"""Terminal escape sequences in an agent's output (colours, titles): dropped, never sent to the
+terminal that shows the output."""
 
 
 class OutputBuffer:
@@ -27,7 +34,7 @@ class OutputBuffer:
         result: list[str] = []
         cap = self.max_line_chars
         for line in lines:
-            line = line.replace("\t", "    ")
+            line = printable(_ANSI_SEQUENCE.sub("", line.replace("\t", "    ")), one_line=True)
             if len(line) <= cap:
                 result.append(line)
             else:

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from tether_tui import shell
+from tether_tui.catalogue import catalogue
 from tether_tui.models import Rule
+from tether_tui.shellwords import SimpleCommand, Word
 from tether_tui.toolinput import FILE_TOOLS, glob_base, is_shell_tool, named_paths, patch_files, shell_command
 
 SHELL_PATTERN_NAMES = frozenset({"Shell", "Bash"})
@@ -84,7 +86,7 @@ INLINE_CODE_FLAGS = frozenset({"-c", "-e", "-E", "-p", "-r", "-x", "--eval", "--
 
 EXACT_ONLY = frozenset(
     shell.SHELLS
-    | set(shell._WRAPPERS)
+    | {name for name, carrier in catalogue().carriers.items() if not carrier.subcommands}
     | {
         "eval",
         "su",
@@ -306,7 +308,7 @@ def _shell_paths_inside(command: str, cwd: str, directory: str) -> bool:
     return True
 
 
-def _word_inside(word: shell.Word, cwd: str, directory: str, *, flag_like: bool) -> bool:
+def _word_inside(word: Word, cwd: str, directory: str, *, flag_like: bool) -> bool:
     """Whether what ``word`` may name lies inside ``directory``: the word itself, the value
     after ``=`` or ``@``, and for an option (``-o/x``) the path inside it."""
     text = word.text
@@ -318,7 +320,7 @@ def _word_inside(word: shell.Word, cwd: str, directory: str, *, flag_like: bool)
         return False
     patched = patch_files(text)  # apply_patch run as a shell command carries its files inside
     if patched:
-        return all(_word_inside(shell.Word(path), cwd, directory, flag_like=False) for path in patched)
+        return all(_word_inside(Word(path), cwd, directory, flag_like=False) for path in patched)
     candidates = {text}
     if "=" in text:
         candidates.add(text.split("=", 1)[1])
@@ -437,11 +439,12 @@ class ToolPattern:
             subjects.append(tool_input["url"])
         return any(fnmatch.fnmatchcase(subject, self.glob) for subject in subjects)
 
-    def _matches_command(self, command: shell.SimpleCommand, cwd: str | None) -> bool:
+    def _matches_command(self, command: SimpleCommand, cwd: str | None) -> bool:
         tokens = self._shell_tokens()
         name = command.name
-        if name is not None and not fnmatch.fnmatchcase(name, os.path.basename(tokens[0]) or tokens[0]):
-            return False
+        program = os.path.basename(tokens[0]) or tokens[0]
+        if name is not None and not fnmatch.fnmatchcase(name, program) and name not in catalogue().families.get(program, ()):
+            return False  # sudo also names sudo-rs, sudoedit, pkexec, run0…
         flags, positional, unknown = shell.split_flags(name, command.args)
         wanted_flags, wanted_words = _pattern_parts(name, tokens[1:])
         for flag in wanted_flags:
@@ -480,7 +483,7 @@ def _normalise_home(text: str) -> str:
     return text.replace("$HOME", "~").replace("${HOME}", "~")
 
 
-def _word_forms(word: shell.Word, cwd: str | None) -> Iterable[str]:
+def _word_forms(word: Word, cwd: str | None) -> Iterable[str]:
     """The spellings of an argument a pattern is compared with: as written, normalised
     (``//x/./y`` → ``/x/y``), home as ``~`` and as the real folder, and ``..`` resolved."""
     text = word.text

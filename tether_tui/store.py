@@ -28,6 +28,7 @@ from tether_tui.events import (
 )
 from tether_tui.models import Decision, Origin, Rule, Session, SessionState, Via
 from tether_tui.output import OutputBuffer
+from tether_tui.printable import printable
 from tether_tui.rulefile import RuleFile
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,9 @@ class SessionStore:
 
     def unique_title(self, title: str, session_id: str | None = None) -> str:
         """``title``, or ``title #2``, ``#3``… when another session has it already: two sessions
-        are never told apart by guessing (two Claude hooks in one repository, say)."""
+        are never told apart by guessing (two Claude hooks in one repository, say). What a screen
+        cannot show is replaced (a title comes from the agent's folder name)."""
+        title = printable(title, one_line=True)
         taken = {s.title for s in self._sessions.values() if s.id != session_id}
         if title not in taken:
             return title

@@ -14,6 +14,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from tether_tui.printable import printable
+
 SHELL_TOOLS = frozenset({"Bash", "shell", "exec_command", "run_shell_command", "local_shell", "container.exec"})
 """Every agent's shell tool: one class for rules and patterns."""
 PATH_KEYS = ("file_path", "path", "filename", "notebook_path", "absolute_path", "dir_path", "directory", "target_file")
@@ -163,13 +165,22 @@ def summarize(tool_name: str, tool_input: dict[str, Any], limit: int = 200) -> s
     elif isinstance(tool_input.get("query"), str):
         text = tool_input["query"]
     else:
-        text = json.dumps(tool_input, ensure_ascii=False, sort_keys=True)
-    text = " ".join(text.split())
+        text = _json(tool_input)
+    text = printable(" ".join(text[: limit * 4].split()), one_line=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def pretty_input(tool_input: dict[str, Any]) -> str:
-    return json.dumps(tool_input, indent=2, ensure_ascii=False, sort_keys=True)
+    """The whole input as indented JSON, safe to show (see :func:`tether_tui.printable.printable`)."""
+    return printable(_json(tool_input, indent=2))
+
+
+def _json(value: Any, indent: int | None = None) -> str:
+    """JSON for showing: keys of any type and values JSON cannot spell are written as text."""
+    try:
+        return json.dumps(value, indent=indent, ensure_ascii=False, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return json.dumps(value, indent=indent, ensure_ascii=False, default=str)
 
 
 def _read_text(path: Path, max_bytes: int = 1_000_000) -> str | None:
@@ -188,7 +199,7 @@ def _diff(old: str, new: str, name: str) -> str:
         fromfile=f"a/{name}",
         tofile=f"b/{name}",
     )
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    return printable("".join(line if line.endswith("\n") else line + "\n" for line in lines))
 
 
 def unified_diff(tool_name: str, tool_input: dict[str, Any], cwd: str | None = None) -> str | None:
@@ -239,5 +250,5 @@ def short_path(path: str | None) -> str:
         return ""
     home = os.path.expanduser("~")
     if path == home or path.startswith(home + os.sep):
-        return "~" + path[len(home) :]
-    return path
+        path = "~" + path[len(home) :]
+    return printable(path, one_line=True)

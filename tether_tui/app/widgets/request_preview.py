@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from tether_tui.app.format import age
 from tether_tui.models import ApprovalRequest
+from tether_tui.printable import printable
 from tether_tui.toolinput import shell_command, short_path, target_path
 
 KEYS_HINT = "a approve · d deny · D deny with reason · t allow for… · enter details"
@@ -17,7 +18,7 @@ def request_text(request: ApprovalRequest) -> str:
     """The whole of what the request would do, on as many lines as it takes."""
     command = shell_command(request.tool_name, request.tool_input)
     if command is not None:
-        return f"$ {command}"
+        return f"$ {printable(command)}"
     path = target_path(request.tool_input)
     if path is not None:
         return short_path(path)
