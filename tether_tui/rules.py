@@ -20,6 +20,7 @@ from typing import Any
 
 from tether_tui import shell
 from tether_tui.catalogue import catalogue
+from tether_tui.interpreters import INTERPRETERS, inline_code, rule_words
 from tether_tui.models import Rule
 from tether_tui.shellwords import SimpleCommand, Word
 from tether_tui.toolinput import FILE_TOOLS, glob_base, is_shell_tool, named_paths, patch_files, shell_command
@@ -31,6 +32,8 @@ exec_command, Gemini's run_shell_command)."""
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _REMOTE = re.compile(r"^[\w.-]+@[\w.-]+:|^[\w-]+(\.[\w-]+)+:/")
 
+
+_PROCESS_FILES = re.compile(r"^/+(proc|dev/fd)(/|$)")
 
 ON_REMOTE: ContextVar[bool] = ContextVar("on_remote", default=False)
 """Set while a remote's request is matched: its paths name files on that machine, so this
@@ -52,6 +55,8 @@ def resolve_path(path: str, base: str | None = None) -> str | None:
     (see :data:`ON_REMOTE`) only ``..`` is resolved, and a ``~`` path is None: unknown here."""
     if "\x00" in path or (base is not None and "\x00" in base):
         return None
+    if _PROCESS_FILES.match(path) or (base is not None and _PROCESS_FILES.match(base) and not os.path.isabs(path)):
+        return None  # /proc/self/… names the dashboard's own files here, not the agent's
     if ON_REMOTE.get():
         if path.startswith("~") or (base is not None and base.startswith("~")):
             return None
@@ -76,14 +81,6 @@ def path_within(path: str, directory: str) -> bool:
 
 
 # ------------------------------------------------------------------------------ command rules
-INTERPRETERS = re.compile(
-    r"^(python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|lua[0-9.]*|luajit|"
-    r"Rscript|osascript|pwsh|powershell|tclsh|wish|awk|gawk|mawk|nawk|sed|gsed|jq|irb|ghci|julia|R)$"
-)
-"""Programs that can run code given inline (``python -c``, ``node -e``, ``awk '{system(…)}'``)."""
-
-INLINE_CODE_FLAGS = frozenset({"-c", "-e", "-E", "-p", "-r", "-x", "--eval", "--print", "--command", "--exec", "-i"})
-
 EXACT_ONLY = frozenset(
     shell.SHELLS
     | {name for name, carrier in catalogue().carriers.items() if not carrier.subcommands}
@@ -194,22 +191,13 @@ def command_rule_for(command_text: str) -> CommandRule | None:
     if name in EXACT_ONLY:
         return CommandRule(tuple(argv), exact=True)
     if INTERPRETERS.match(name):
-        words = [argv[0]]
-        for index, word in enumerate(argv[1:], start=1):
-            if word in INLINE_CODE_FLAGS or (word.startswith("-") and not word.startswith("--") and set(word[1:]) & {"c", "e", "E", "p"}):
-                return CommandRule(tuple(argv), exact=True)
-            words.append(word)
-            if word == "-m":
-                if index + 1 < len(argv):
-                    words.append(argv[index + 1])
-                break
-            if not word.startswith("-"):
-                break
-        else:
-            return CommandRule(tuple(argv), exact=True)  # a bare interpreter reads code from stdin
-        if name in ("awk", "gawk", "mawk", "nawk", "sed", "gsed", "jq"):
-            return CommandRule(tuple(argv), exact=True)  # their first word is the code itself
-        return CommandRule(tuple(words))
+        words = rule_words(argv)
+        return CommandRule(tuple(argv), exact=True) if words is None else CommandRule(words)
+    carrier = catalogue().carriers.get(name)
+    if len(argv) > 1 and (
+        (carrier is not None and (argv[1] in carrier.subcommands or argv[1].startswith("-"))) or (name == "git" and argv[1].startswith("-"))
+    ):
+        return CommandRule(tuple(argv), exact=True)  # npm exec …, uv run …, git -c …: what runs is further on
     return CommandRule(tuple(argv[:2]))
 
 
@@ -281,31 +269,77 @@ def _shell_paths_inside(command: str, cwd: str, directory: str) -> bool:
     parsed = shell.parse(command)
     if not parsed.understood:
         return False
+    for name, value in parsed.settings:
+        if name in catalogue().path_settings and not _word_inside(value, cwd, directory, flag_like=False):
+            return False  # HOME=/ git …, TMPDIR=…, GIT_DIR=…, CDPATH=…
     for word in parsed.files:
         if not _word_inside(word, cwd, directory, flag_like=False):
             return False
     for simple in parsed.commands:
         if simple.name in NETWORK_PROGRAMS:
             return False
-        if simple.name in ("cd", "pushd") and not simple.args:
-            return False  # cd with no folder goes home
-        program = simple.words[0] if simple.words else None
-        if (
-            program is not None
-            and program.text is not None
-            and not os.path.isabs(program.text)
-            and "/" in program.text
-            and not _word_inside(program, cwd, directory, flag_like=False)  # ./script.sh runs a file from here
-        ):
+        if inline_code(simple):
+            return False  # code is not a path: a folder rule never covers it
+        bases = _command_folders(simple, cwd, directory)
+        if bases is None:
             return False
-        options_end = False
-        for word in simple.args:
-            if word.text == "--" and not options_end:
-                options_end = True
-                continue
-            if not _word_inside(word, cwd, directory, flag_like=not options_end):
+        if simple.name in ("cd", "pushd", "popd", "chdir"):
+            continue  # where it goes is checked as the folder the next commands run in
+        for base in bases:
+            if not _command_words_inside(simple, base, directory):
                 return False
     return True
+
+
+def _command_folders(simple: SimpleCommand, cwd: str, directory: str) -> list[str] | None:
+    """The folders a command may run in: the request's, and each one ``cd`` went to before it
+    in the line (all must be inside); None when one cannot be known or is outside."""
+    bases = [cwd]
+    for folder in simple.folders:
+        if folder.text is None or folder.glob:
+            return None
+        resolved = [resolve_path(folder.text, base) for base in bases]
+        if any(path is None or not path_within(path, directory) for path in resolved):
+            return None
+        bases.extend(path for path in resolved if path is not None)
+    return list(dict.fromkeys(bases))
+
+
+def _command_words_inside(simple: SimpleCommand, cwd: str, directory: str) -> bool:
+    program = simple.words[0] if simple.words else None
+    if (
+        program is not None
+        and program.text is not None
+        and not os.path.isabs(program.text)
+        and "/" in program.text
+        and not _word_inside(program, cwd, directory, flag_like=False)  # ./script.sh runs a file from here
+    ):
+        return False
+    targets: list[Word] = []
+    if simple.name in ("ln", "cp") and _makes_symlinks(simple):
+        # a link's target is read from the link's folder: `ln -s ../.. sub/x` points outside
+        _, positional, _ = shell.split_flags(simple.name, simple.args)
+        if len(positional) >= 2 and positional[-1].text is not None:
+            link_folder = os.path.dirname(resolve_path(positional[-1].text, cwd) or cwd)
+            targets = positional[:-1]
+            for target in targets:
+                if not _word_inside(target, link_folder, directory, flag_like=False):
+                    return False
+    options_end = False
+    for word in simple.args:
+        if word.text == "--" and not options_end:
+            options_end = True
+            continue
+        if any(word is target for target in targets):
+            continue
+        if not _word_inside(word, cwd, directory, flag_like=not options_end):
+            return False
+    return True
+
+
+def _makes_symlinks(simple: SimpleCommand) -> bool:
+    flags, _, unknown = shell.split_flags(simple.name, simple.args)
+    return unknown or bool(flags & {"-s", "--symbolic", "--symbolic-link"})
 
 
 def _word_inside(word: Word, cwd: str, directory: str, *, flag_like: bool) -> bool:
@@ -330,6 +364,9 @@ def _word_inside(word: Word, cwd: str, directory: str, *, flag_like: bool) -> bo
         for mark in ("/", "~"):
             if mark in text:
                 candidates.add(text[text.index(mark) :])
+        if not text.startswith("--"):
+            # a value stuck to a short option (cp -t.., tar -C../x): any letter may take one
+            candidates.update(text[index:] for index in range(2, len(text)))
         candidates.discard(text)
     for candidate in candidates:
         if not candidate or (flag_like and candidate.startswith("-")):
@@ -428,7 +465,10 @@ class ToolPattern:
             command = shell_command(tool_name, tool_input)
             if command is None:
                 return True  # a shell request whose command cannot be found: never waved through
-            return any(self._matches_command(simple, cwd) for simple in shell.parse(command).commands)
+            commands = shell.parse(command).commands
+            return any(self._matches_command(simple, cwd) for simple in commands) or any(
+                self._mentioned_in(code) for simple in commands for code in inline_code(simple)
+            )
         subjects: list[str] = []
         for path in named_paths(tool_name, tool_input) or []:
             subjects.append(path)
@@ -438,6 +478,23 @@ class ToolPattern:
         if isinstance(tool_input.get("url"), str):
             subjects.append(tool_input["url"])
         return any(fnmatch.fnmatchcase(subject, self.glob) for subject in subjects)
+
+    def _mentioned_in(self, code: str | None) -> bool:
+        """Whether inline code (``python -c``, ``perl -e``, an awk program…) names this
+        pattern's program and its plain words as words: such code asks, whatever rule runs.
+        Code that depends on variables could name anything."""
+        if code is None:
+            return True
+        tokens = self._shell_tokens()
+        program = os.path.basename(tokens[0]) or tokens[0]
+        if any(ch in program for ch in "*?["):
+            return False
+        names = {program, *catalogue().families.get(program, ())}
+        if not any(_as_word(name).search(code) for name in names):
+            return False
+        _, words = _pattern_parts(program, tokens[1:])
+        plain = [word for word in words if not any(ch in word for ch in "*?[~/")]
+        return all(_as_word(word).search(code) for word in plain)
 
     def _matches_command(self, command: SimpleCommand, cwd: str | None) -> bool:
         tokens = self._shell_tokens()
@@ -450,11 +507,15 @@ class ToolPattern:
         for flag in wanted_flags:
             if not unknown and not any(fnmatch.fnmatchcase(present, flag) for present in flags):
                 return False
-        values = [value for word in positional for value in _word_forms(word, cwd)]
+        values = [value for word in positional for value in _word_forms(word, cwd, command.folders)]
         return unknown or all(any(fnmatch.fnmatchcase(value, wanted) for value in values) for wanted in wanted_words)
 
     def __str__(self) -> str:
         return self.tool if self.glob is None else f"{self.tool}({self.glob})"
+
+
+def _as_word(text: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w.-]){re.escape(text)}(?![\w-])")
 
 
 def _pattern_parts(name: str | None, tokens: list[str]) -> tuple[list[str], list[str]]:
@@ -483,9 +544,11 @@ def _normalise_home(text: str) -> str:
     return text.replace("$HOME", "~").replace("${HOME}", "~")
 
 
-def _word_forms(word: Word, cwd: str | None) -> Iterable[str]:
+def _word_forms(word: Word, cwd: str | None, folders: tuple[Word, ...] = ()) -> Iterable[str]:
     """The spellings of an argument a pattern is compared with: as written, normalised
-    (``//x/./y`` → ``/x/y``), home as ``~`` and as the real folder, and ``..`` resolved."""
+    (``//x/./y`` → ``/x/y``), home as ``~`` and as the real folder, and ``..`` resolved. A
+    relative word in a command that runs in ``/`` or in the home folder (the request's folder,
+    or one ``cd`` went to) is also that folder's path: ``cd / && rm -rf *`` removes ``/*``."""
     text = word.text
     if text is None:
         return ()
@@ -499,10 +562,31 @@ def _word_forms(word: Word, cwd: str | None) -> Iterable[str]:
         forms.add(expanded)
         forms.add(posixpath.normpath(expanded))
         forms.add(_normalise_home(posixpath.normpath(expanded)))
-    elif cwd and ".." in text.split("/"):
-        resolved = posixpath.normpath(posixpath.join(cwd, text))
-        forms.update({resolved, _normalise_home(resolved)})
+        return forms
+    if text.startswith("/"):
+        return forms
+    for base in _possible_folders(cwd, folders):
+        if base is None:
+            forms.update({"/" + text, "~/" + text})  # cd - or popd: it could be anywhere
+            continue
+        joined = posixpath.normpath(posixpath.join(base, text))
+        if ".." in text.split("/") or base in ("/", "~") or _normalise_home(base) == "~":
+            forms.update({joined, _normalise_home(joined)})
     return forms
+
+
+def _possible_folders(cwd: str | None, folders: tuple[Word, ...]) -> list[str | None]:
+    bases: list[str | None] = [cwd] if cwd else []
+    for folder in folders:
+        if folder.text is None:
+            bases.append(None)
+        elif folder.home or folder.text.startswith("~"):
+            bases.append(posixpath.normpath(os.path.expanduser(folder.text)))
+        elif folder.text.startswith("/"):
+            bases.append(posixpath.normpath(folder.text))
+        else:
+            bases.extend(posixpath.normpath(posixpath.join(base, folder.text)) for base in list(bases) if base is not None)
+    return bases
 
 
 def never_auto_approved(

@@ -84,7 +84,9 @@ class ParsedShell:
     structure: set[str] = field(default_factory=set)
     """Constructs seen besides plain words: ``pipe``, ``list``, ``substitution``, ``redirect``,
     ``payload`` (code run by another shell), ``compound`` (if/for/while/case/function/subshell),
-    ``background``."""
+    ``background``, ``assignment`` (a variable set for the command or the shell)."""
+    settings: list[tuple[str, Word]] = field(default_factory=list)
+    """Variables the line sets (``HOME=/x cmd``, ``export TMPDIR=…``, ``env GIT_DIR=…``)."""
 
     @property
     def understood(self) -> bool:
@@ -155,6 +157,8 @@ class _Reader:
         self.dialect = "bash"
         """The shell reading the code now: ``sh`` (dash, busybox…) has no ``$'…'``; zsh has forms
         of its own."""
+        self.folders: list[Word] = []
+        """Where ``cd``/``pushd`` went so far, in order (None where it cannot be known)."""
         self.writes_files = False
         """A file is written (``>``, ``tee``, ``cp``…): a script run in the same line may be it."""
 
@@ -283,13 +287,14 @@ class _Reader:
             name_node = name_node.child_by_field_name("name")
         name = name_node.text.decode("utf-8", "surrogatepass") if name_node is not None else ""
         self.check_setting(name)
+        self.parsed.structure.add("assignment")
         value = node.child_by_field_name("value")
         if b"+=" in node.text.split(b"=", 1)[0] + b"=":
             self.untrusted_values = True
-        if value is not None:
-            word = self.word(value)
-            if word.text is None or any(mark in word.text for mark in "[`$"):
-                self.untrusted_values = True
+        word = self.word(value) if value is not None else Word("")
+        self.parsed.settings.append((name, word))
+        if word.text is None or any(mark in word.text for mark in "[`$"):
+            self.untrusted_values = True
 
     def check_assignment_word(self, word: Word) -> None:
         """``NAME=value`` given as an argument (``export "PS4=…"``, ``env PS4=…``)."""
@@ -297,7 +302,9 @@ class _Reader:
             self.untrusted_values = True
             return
         if "=" in word.text:
-            self.check_setting(word.text.split("=", 1)[0].split("[", 1)[0])
+            name, value = word.text.split("=", 1)
+            self.check_setting(name.split("[", 1)[0])
+            self.parsed.settings.append((name.split("[", 1)[0], Word(value, glob=word.glob)))
 
     def check_setting(self, name: str) -> None:
         if name and catalogue().setting_runs_code(name):
@@ -320,7 +327,9 @@ class _Reader:
                 if child is not node and child.type in ("file_redirect", "heredoc_redirect"):
                     parts.extend(_words_after_redirect(child))
         words = [self.joined(group) for group in _adjacent_groups(parts)]
-        command = SimpleCommand(tuple(words))
+        command = SimpleCommand(tuple(words), folders=tuple(self.folders))
+        if command.name in ("cd", "pushd", "popd", "chdir"):
+            self.folders.append(_folder_change(command))
         if command.name is None and words:
             self.problem("a command name that depends on variables, substitutions or expansion")
         elif words and words[0].text in RESERVED_WORDS:
@@ -345,7 +354,8 @@ class _Reader:
         if name in ("env", "sudo", "doas", "time"):
             for word in command.args:
                 if word.text is not None and _ASSIGNMENT.match(word.text):
-                    self.check_setting(word.text.split("=", 1)[0])
+                    self.parsed.structure.add("assignment")
+                    self.check_assignment_word(word)
         if command.words and (command.words[0].text or "").startswith("="):
             self.problem("a zsh =command word (it runs the program found on PATH)")
         if name == "alias" and any(text is None or "=" in text for text in args):
@@ -555,7 +565,7 @@ class _Reader:
                 stdin_code = []
             if not result.argv:
                 return
-            current = SimpleCommand(result.argv, wrapped=True)
+            current = SimpleCommand(result.argv, wrapped=True, folders=current.folders)
             if current.name is None:
                 self.problem("a carried command whose name depends on variables or substitutions")
                 return
@@ -576,7 +586,7 @@ class _Reader:
         if name == "find":
             for inner in _find_actions(args):
                 self.parsed.structure.add("payload")
-                view = SimpleCommand(tuple(inner), wrapped=True)
+                view = SimpleCommand(tuple(inner), wrapped=True, folders=command.folders)
                 if view.name is None:
                     self.problem("find -exec of a command that depends on variables")
                     continue
@@ -600,6 +610,17 @@ class _Reader:
         # A shell with no -c and no script file runs what arrives on stdin.
         self.parsed.structure.add("payload")
         self.stdin(name or "sh", depth, stdin_code)
+
+
+def _folder_change(command: SimpleCommand) -> Word:
+    """The folder ``cd``/``pushd`` goes to: home with no folder, unknown for ``cd -``, ``popd``,
+    ``pushd`` alone (they go back to an earlier folder) and for options."""
+    operands = [word for word in command.args if word.text not in ("-L", "-P", "-e", "-@", "--")]
+    if command.name == "popd" or any(word.text is not None and word.text.startswith(("-", "+")) for word in operands):
+        return Word(None)
+    if not operands:
+        return Word(None) if command.name == "pushd" else Word("~", home=True)
+    return operands[0]
 
 
 def _adjacent_groups(nodes: list[Any]) -> list[list[Any]]:

@@ -28,6 +28,9 @@ class SimpleCommand:
     """The argument vector (program first), environment assignments removed."""
     wrapped: bool = False
     """A view of another command with a wrapper peeled off (``env X=1 sudo ls`` → ``sudo ls``)."""
+    folders: tuple[Word, ...] = ()
+    """The folders ``cd``/``pushd`` went to earlier in the same line: the command may run in any
+    of them (a ``cd`` in a subshell leaves the rest where it was)."""
 
     @property
     def name(self) -> str | None:
