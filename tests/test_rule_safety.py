@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -135,7 +136,7 @@ def test_generated_disguises_of_dangerous_commands_never_pass(command):
 
 @pytest.mark.parametrize("core", DANGEROUS, ids=lambda words: " ".join(words))
 def test_every_dangerous_core_is_named_by_the_default_list(core):
-    command = " ".join(core)
+    command = " ".join(shlex.quote(word) if " " in word else word for word in core)
     assert never_auto_approved(NEVER, "Bash", {"command": command}, REPO) is not None
 
 

@@ -170,6 +170,8 @@ def _by_spec(name: str, spec: Carrier, args: list[Word]) -> Carried | None:
             result.code.append((_joined(rest), dialect))
     elif spec.runs == "each":
         result.code.extend((word, dialect) for word in rest)
+    elif spec.runs == "first":
+        result.code.extend((word, dialect) for word in rest[:1])
     elif spec.runs == "stdin":
         result.stdin_dialect = dialect
     elif spec.runs == "parallel":
@@ -198,6 +200,10 @@ def _split_string(value: Word) -> Carried:
         return Carried(problem="env -S with a command line that cannot be split")
     if any(re.search(r"\$|\\c|\\_", word) for word in words):
         return Carried(problem="env -S with variables or escapes in its command line")
+    if re.search(r"(^|\s)#", value.text):
+        return Carried(problem="env -S with a comment, which ends its command line")
+    if re.search(r"[;&|<>()`]", value.text):
+        return Carried(problem="env -S with shell operators, which it passes on as words")
     argv = [Word(word) for word in words]
     while argv and argv[0].text is not None and _ASSIGNMENT.fullmatch(argv[0].text):
         argv.pop(0)
@@ -267,6 +273,11 @@ def _ssh(args: list[Word]) -> Carried:
     """``ssh [options] host [command …]``: the command runs on the host (read like one run here);
     ``-o ProxyCommand=…`` and the like run here."""
     options = read_options(args, 0, _SSH_WITH_VALUE)
+    rest = args[options.end :]
+    if rest:  # options may follow the host too (ssh host -p 22 -- cmd)
+        after_host = read_options(args, options.end + 1, _SSH_WITH_VALUE)
+        options = _Options(end=after_host.end, values=options.values + after_host.values, unknown=options.unknown or after_host.unknown)
+        rest = [rest[0], *args[after_host.end :]]
     result = Carried()
     for option, value in options.values:
         if option == "-o":
@@ -275,7 +286,6 @@ def _ssh(args: list[Word]) -> Carried:
                 result.problem = "ssh -o with a setting that runs a command"
     if options.unknown:
         result.problem = "ssh with options that depend on variables"
-    rest = args[options.end :]
     if len(rest) > 1:
         result.code.append((_joined(rest[1:]), "sh"))
     return result

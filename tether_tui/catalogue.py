@@ -8,7 +8,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-RUNS = frozenset({"argv", "code", "each", "stdin", "options", "unknown", "parallel"})
+RUNS = frozenset({"argv", "code", "each", "first", "stdin", "options", "unknown", "parallel"})
 
 
 @dataclass(frozen=True)

@@ -481,8 +481,9 @@ class ToolPattern:
 
     def _mentioned_in(self, code: str | None) -> bool:
         """Whether inline code (``python -c``, ``perl -e``, an awk program…) names this
-        pattern's program and its plain words as words: such code asks, whatever rule runs.
-        Code that depends on variables could name anything."""
+        pattern's program as a word: such code asks, whatever rule runs (how the code builds
+        the rest of the command is not read). Code that depends on variables could name
+        anything."""
         if code is None:
             return True
         tokens = self._shell_tokens()
@@ -490,11 +491,7 @@ class ToolPattern:
         if any(ch in program for ch in "*?["):
             return False
         names = {program, *catalogue().families.get(program, ())}
-        if not any(_as_word(name).search(code) for name in names):
-            return False
-        _, words = _pattern_parts(program, tokens[1:])
-        plain = [word for word in words if not any(ch in word for ch in "*?[~/")]
-        return all(_as_word(word).search(code) for word in plain)
+        return any(_as_word(name).search(code) for name in names)
 
     def _matches_command(self, command: SimpleCommand, cwd: str | None) -> bool:
         tokens = self._shell_tokens()

@@ -448,6 +448,9 @@ class _Reader:
                     stdin_code.append("")
                 elif quoted:
                     stdin_code.append(body.text.decode("utf-8", "surrogatepass"))
+                elif _ESCAPED_BACKQUOTE.search(body.text):
+                    self.problem("backquotes after backslashes in a heredoc (the parser reads them otherwise)")
+                    stdin_code.append(None)
                 elif not any(c.type != "heredoc_content" for c in body.named_children):
                     # an unquoted heredoc: \\, \$ and \` lose their backslash, \<newline> is removed
                     stdin_code.append(_HEREDOC_ESCAPE.sub(r"\1", body.text.decode("utf-8", "surrogatepass")))
@@ -565,7 +568,10 @@ class _Reader:
                 stdin_code = []
             if not result.argv:
                 return
-            current = SimpleCommand(result.argv, wrapped=True, folders=current.folders)
+            argv = list(result.argv)
+            while len(argv) > 1 and argv[0].text is not None and _ASSIGNMENT.match(argv[0].text):
+                self.check_assignment_word(argv.pop(0))  # ! X=1 cmd, time X=1 cmd: settings, not the program
+            current = SimpleCommand(tuple(argv), wrapped=True, folders=current.folders)
             if current.name is None:
                 self.problem("a carried command whose name depends on variables or substitutions")
                 return
@@ -835,6 +841,9 @@ _SYSTEM_FOLDERS = ("/usr/", "/bin/", "/sbin/", "/opt/homebrew/", "/nix/", "/snap
 _BACKTICK_ESCAPE = re.compile(r"\\([\\`$])")
 _BACKTICK_ESCAPE_QUOTED = re.compile(r'\\([\\`$"])')
 _HEREDOC_ESCAPE = re.compile(r"\\([\\`$])|\\\n")
+_ESCAPED_BACKQUOTE = re.compile(rb"(?<!\\)(?:\\\\)+`")
+"""A backquote after an even run of backslashes in an unquoted heredoc: the backslashes pair
+up and the backquote starts a substitution, which the parser does not see."""
 _BARE_NEWLINE = re.compile(rb"(?<!\\)\n")
 _EXPANSION_HEAD = re.compile(r"[!#]?([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?$!-])(\[[^\]]*\])?(:?[-=+?]|##?|%%?|\^\^?|,,?|/[/#%]?|:|@)?")
 _CODE_IN_SUBSCRIPT = re.compile(r"\w\[[^\]]*(\$\(|`|\$\{|\$\[|<\(|>\()")
@@ -877,8 +886,8 @@ def _find_actions(args: list[Word]) -> list[list[Word]]:
 def _found_file(word: Word, start: Word, *, first: bool) -> Word:
     if word.text is None or "{}" not in word.text:
         return word
-    if first or start.text is None:
-        return Word(None)
+    if first or start.text is None or word.text.count("{}") > 1 or not (word.text == "{}" or word.text.startswith("{}/")):
+        return Word(None)  # the program itself, or a found path put inside code or text
     return Word(
         word.text.replace("{}", start.text), glob=word.glob or start.glob, home=start.home if word.text.startswith("{}") else word.home
     )
