@@ -25,6 +25,13 @@ def repo(tmp_path: Path) -> Path:
     return folder
 
 
+def session_rule(store, directory: str = "/work/repo"):
+    """A whole-session rule for session s1."""
+    store.add_session("s1", "claude · repo", directory=directory)
+    store.approvals.add_rule(RuleScope.SESSION, 30, by="alice", via=Via.KEYBOARD, session_id="s1")
+    return store.approvals
+
+
 def folder_rule(store, repo: Path):
     store.add_session("s1", "claude · repo", directory=str(repo))
     store.approvals.add_rule(RuleScope.DIRECTORY, 30, by="alice", via=Via.KEYBOARD, directory=str(repo))
@@ -97,8 +104,7 @@ RUNS_CODE = [
 
 @pytest.mark.parametrize("command", RUNS_CODE)
 async def test_settings_that_make_programs_run_code_ask_under_every_rule(store, command):
-    store.add_session("s1", "claude · repo", directory="/work/repo")
-    store.approvals.add_rule(RuleScope.SESSION, 30, by="alice", via=Via.KEYBOARD, session_id="s1")
+    session_rule(store)
     assert store.approvals.submit("s1", "Bash", {"command": command}).pending, command
 
 
@@ -171,8 +177,7 @@ INLINE_NEVER = [
 
 @pytest.mark.parametrize("command", INLINE_NEVER)
 async def test_inline_code_naming_a_never_listed_program_asks_under_a_session_rule(store, command):
-    store.add_session("s1", "claude · repo", directory="/work/repo")
-    store.approvals.add_rule(RuleScope.SESSION, 30, by="a", via=Via.KEYBOARD, session_id="s1")
+    session_rule(store)
     assert store.approvals.submit("s1", "Bash", {"command": command}).pending, command
     assert not store.approvals.submit("s1", "Bash", {"command": "python3 -c 'print(1)'"}).pending
 
@@ -181,3 +186,31 @@ async def test_awk_really_runs_a_program_named_in_its_code(tmp_path: Path):
     marker = tmp_path / "ran"
     bash(f"awk 'BEGIN {{ system(\"touch {marker}\") }}'", tmp_path)
     assert marker.exists()
+
+
+# ------------------------------------------------------------------------------------ cd / and home
+@pytest.mark.parametrize(
+    ("command", "cwd"),
+    [
+        ("cd / && rm -rf *", "/work/repo"),
+        ("cd ~ && rm -rf -- *", "/work/repo"),
+        ("cd /tmp; cd /; rm -rf -- *", "/work/repo"),
+        ("pushd / && rm -rf *", "/work/repo"),
+        ("cd - && rm -rf *", "/work/repo"),
+        ("rm -rf *", "/"),
+        ("rm -rf -- *", str(Path.home())),
+    ],
+)
+async def test_removing_everything_in_root_or_home_is_the_never_lists_rm_r(store, command, cwd):
+    from tether_tui.config import ApprovalSettings
+    from tether_tui.rules import never_auto_approved
+
+    assert never_auto_approved(ApprovalSettings().never_patterns, "Bash", {"command": command}, cwd) is not None
+    assert session_rule(store, cwd).submit("s1", "Bash", {"command": command}, cwd=cwd).pending
+
+
+async def test_rm_rf_star_in_a_project_folder_is_not_the_never_list(store):
+    from tether_tui.config import ApprovalSettings
+    from tether_tui.rules import never_auto_approved
+
+    assert never_auto_approved(ApprovalSettings().never_patterns, "Bash", {"command": "rm -rf build/*"}, "/work/repo") is None
