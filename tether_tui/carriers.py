@@ -245,13 +245,11 @@ def _command(args: list[Word]) -> Carried | None:
     return Carried(argv=rest or None, problem="command with options that depend on variables" if options.unknown else None)
 
 
-_XARGS = catalogue().carriers["xargs"]
-
-
 def _xargs(args: list[Word]) -> Carried:
-    result = _by_spec("xargs", _XARGS, args) or Carried()
+    spec = catalogue().carriers["xargs"]
+    result = _by_spec("xargs", spec, args) or Carried()
     result.reads_stdin = True
-    replace = [value.text for option, value in read_options(args, 0, _XARGS.with_value).values if option in ("-I", "-i", "--replace")]
+    replace = [value.text for option, value in read_options(args, 0, spec.with_value).values if option in ("-I", "-i", "--replace")]
     if any(text is None for text in replace):
         result.problem = "xargs with a replace string that depends on variables"
     if result.argv is not None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
 RUNS = frozenset({"argv", "code", "each", "first", "stdin", "options", "unknown", "parallel"})
@@ -72,6 +70,10 @@ class Catalogue:
 
 @lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
+    """The catalogue, read at its first use (not at import: the dashboard's start needs none of it)."""
+    import tomllib
+    from importlib.resources import files
+
     data = tomllib.loads(files("tether_tui").joinpath("data/catalogue.toml").read_text(encoding="utf-8"))
     environment = data["environment"]
     return Catalogue(

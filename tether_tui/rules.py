@@ -82,9 +82,7 @@ def path_within(path: str, directory: str) -> bool:
 
 # ------------------------------------------------------------------------------ command rules
 EXACT_ONLY = frozenset(
-    shell.SHELLS
-    | {name for name, carrier in catalogue().carriers.items() if not carrier.subcommands}
-    | {
+    {
         "eval",
         "su",
         "find",
@@ -123,7 +121,15 @@ EXACT_ONLY = frozenset(
     }
 )
 """Programs whose later arguments decide whether they delete, overwrite, reach out or run other
-code: "commands like this one" covers only the exact same command for them."""
+code: "commands like this one" covers only the exact same command for them (so do every shell
+and every carrier without subcommands in the catalogue, see :func:`exact_only`)."""
+
+
+def exact_only(name: str) -> bool:
+    if name in EXACT_ONLY or shell.is_shell(name):
+        return True
+    carrier = catalogue().carriers.get(name)
+    return carrier is not None and not carrier.subcommands
 
 
 @dataclass(frozen=True)
@@ -171,7 +177,7 @@ def single_command_argv(command_text: str, depth: int = 0) -> list[str] | None:
     if argv is None:
         return None
     name = base[0].name
-    if name in shell.SHELLS:
+    if shell.is_shell(name):
         code = shell._dash_c_payload(list(base[0].args))
         if code is not None and code.text is not None:
             return single_command_argv(code.text, depth + 1)
@@ -188,7 +194,7 @@ def command_rule_for(command_text: str) -> CommandRule | None:
     if not argv:
         return None
     name = os.path.basename(argv[0])
-    if name in EXACT_ONLY:
+    if exact_only(name):
         return CommandRule(tuple(argv), exact=True)
     if INTERPRETERS.match(name):
         words = rule_words(argv)

@@ -38,8 +38,11 @@ MAX_DEPTH = 6
 MAX_LENGTH = 100_000
 """Longer command lines are not read at all (they ask)."""
 
-SHELLS = frozenset(catalogue().shells)
-"""Programs that run shell code given with ``-c`` (or read from stdin)."""
+
+def is_shell(name: str | None) -> bool:
+    """Whether ``name`` is a shell: a program that runs code given with ``-c`` (or from stdin)."""
+    return name is not None and name in catalogue().shells
+
 
 RESERVED_WORDS = frozenset(
     {
@@ -548,7 +551,7 @@ class _Reader:
                 return
             if current is not command:
                 self.builtin(current, depth, stdin_code)
-            if name in SHELLS or name in ("eval", "su", "find"):
+            if is_shell(name) or name in ("eval", "su", "find"):
                 self.payloads(current, depth, stdin_code)
             result = carried(current)
             if result is None:
