@@ -496,9 +496,10 @@ class ApprovalEngine:
 
     def _time_out(self, request: ApprovalRequest) -> None:
         """Settle ``request`` by the fallback: nobody answered in time."""
-        minutes = self.settings.timeout_seconds / 60
+        seconds = self.settings.timeout_seconds
+        waited = f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
         outcome = Outcome.DEFER if self.settings.fallback == "defer" else Outcome.DENY
-        decision = Decision(outcome, "nobody", Via.TIMEOUT, self.clock.now(), f"nobody answered within {minutes:g} min")
+        decision = Decision(outcome, "nobody", Via.TIMEOUT, self.clock.now(), f"nobody answered within {waited}")
         try:
             self._resolve(request, decision)
         except Exception:
