@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,16 @@ from tether_tui.models import SessionState, Via
 
 async def until(check, timeout=120.0):
     await _until(check, timeout)
+
+
+@pytest.fixture(autouse=True)
+def started_from_a_plain_terminal(monkeypatch):
+    """Agents get the environment tether-tui was started from: here, a plain terminal's (this
+    machine's own, such as IS_SANDBOX, would change how Claude Code starts)."""
+    keep = {"PATH", "LANG", "LC_ALL", "TERM", "TMPDIR", "USER", "SHELL", "HOME"}
+    for name in list(os.environ):
+        if name not in keep and not name.startswith("PYTEST"):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")
@@ -218,3 +229,34 @@ async def test_requests_left_waiting_three_minutes_then_allowed_run_once_and_den
             await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
         for model in models:
             model.__exit__(None, None, None)
+
+
+async def test_a_codex_provider_keyed_by_any_variable_works_when_it_is_set_where_tether_tui_started(
+    store, tmp_path, acp_agents, cli_agents, monkeypatch
+):
+    """Codex's provider reads its key from a variable the profile knows nothing of: the agent
+    gets the user's environment, so it works; without the variable the session says why."""
+    project = Project(tmp_path, "keyed")
+    with ScriptedModel(f"echo acp > {project.target}") as model:
+        profile = profile_for("codex", acp_agents, cli_agents, project.home, model.url, project.path)
+        config = project.home / ".codex" / "config.toml"
+        config.write_text(config.read_text().replace('env_key = "FAKE_API_KEY"', 'env_key = "ACME_LLM_GATEWAY_KEY"'))
+        profile = dataclasses.replace(profile, env={k: v for k, v in profile.env.items() if k != "FAKE_API_KEY"})
+        launcher = SessionLauncher(store, default_registry({"codex": profile}))
+
+        monkeypatch.delenv("ACME_LLM_GATEWAY_KEY", raising=False)
+        unset = await launcher.start("codex", "Write the file please", directory=str(project.path))
+        # codex-acp writes the reason to stderr and fails the turn (or ends it without a word)
+        await until(lambda: "ACME_LLM_GATEWAY_KEY" in "\n".join(store.output(unset).lines()), 60)
+        shown = "\n".join(store.output(unset).lines())
+        assert "Missing environment variable: `ACME_LLM_GATEWAY_KEY`" in shown, shown
+        await store.stop_session(unset, by="dev", via=Via.KEYBOARD)
+
+        monkeypatch.setenv("ACME_LLM_GATEWAY_KEY", "sk-test")
+        keyed = await launcher.start("codex", "Write the file please", directory=str(project.path))
+        await until(lambda: bool(store.approvals.pending()))
+        (request,) = store.approvals.pending()
+        assert f"echo acp > {project.target}" in str(request.tool_input["command"])
+        store.approvals.decide(request.id, True, by="dev", via=Via.KEYBOARD)
+        await until(lambda: project.target.exists())
+        await store.stop_session(keyed, by="dev", via=Via.KEYBOARD)

@@ -219,3 +219,32 @@ async def test_a_terminated_dashboard_stops_the_agents_it_started(make_store, tm
         await until(lambda: not agents_running(), 15)
     assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)  # given back on exit
     assert not (tmp_path / "never.txt").exists()
+
+
+# ------------------------------------------------------------------------------------ the agent's environment
+async def test_the_agent_gets_the_users_environment_so_any_provider_key_works(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("MY_PROVIDER_KEY", "sk-test")
+    launcher = launcher_for(store, "needs-env", "MY_PROVIDER_KEY")
+    session_id = await launcher.start("scripted", "hello", directory=str(tmp_path))
+    await until(lambda: "MY_PROVIDER_KEY is set." in text(store, session_id))
+    await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
+
+
+async def test_tether_tuis_own_secrets_never_reach_the_agent(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("TETHER_TUI_TELEGRAM_TOKEN", "123:secret")
+    launcher = launcher_for(store, "needs-env", "TETHER_TUI_TELEGRAM_TOKEN")
+    session_id = await launcher.start("scripted", "hello", directory=str(tmp_path))
+    await until(lambda: "the turn ended without an answer" in text(store, session_id))
+    assert "is set" not in text(store, session_id)
+    await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
+
+
+async def test_a_turn_that_ends_without_an_answer_shows_the_agents_error(store, tmp_path, monkeypatch):
+    monkeypatch.delenv("MY_MISSING_KEY", raising=False)
+    launcher = launcher_for(store, "needs-env", "MY_MISSING_KEY")
+    session_id = await launcher.start("scripted", "hello", directory=str(tmp_path))
+    await until(lambda: "the turn ended without an answer" in text(store, session_id))
+    shown = text(store, session_id)
+    assert "Missing environment variable: `MY_MISSING_KEY`." in shown
+    assert shown.index("Missing environment variable") < shown.index("the turn ended without an answer")
+    await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)

@@ -267,3 +267,38 @@ async def test_a_failing_bridge_says_why_in_a_notification():
         await settle(pilot)
         notes = [(n.title, n.message) for n in app._notifications]
         assert ("Slack failing", "SlackBridge needs slack-bolt: pip install 'tether-tui[slack]'") in notes
+
+
+async def test_a_paste_of_any_size_is_cut_to_the_input_limit_and_says_so():
+    from textual import events
+
+    from tether_tui.app.widgets.bounded_input import INPUT_LIMIT, BoundedInput
+
+    store = build_scene()
+    sent = []
+
+    class Controller:
+        async def send_input(self, session_id, text):
+            sent.append((session_id, text))
+
+        async def stop(self, session_id):
+            return 0
+
+    store.attach_controller("s-invoice", Controller())
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        line = app.screen.query_one("#input", BoundedInput)
+        line.post_message(events.Paste("x" * 389_000))  # bracketed paste
+        await pilot.pause(0.5)
+        assert len(line.value) == INPUT_LIMIT
+        messages = [n.message for n in app._notifications]
+        assert any(f"{389_000 - INPUT_LIMIT:,} were cut" in m for m in messages), messages
+        await pilot.press(*"yyyyy")  # a paste without brackets arrives as keys
+        await pilot.pause(0.5)
+        assert len(line.value) == INPUT_LIMIT
+        assert any("5 were cut" in n.message for n in app._notifications)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sent == [("s-invoice", "x" * INPUT_LIMIT)]

@@ -45,6 +45,8 @@ class AcpClient:
         self._denials: list[str] = []
         self._asking: set[str] = set()
         """Tool call ids whose permission the store still waits on."""
+        self.answered = False
+        """The agent said something or used a tool in this turn."""
 
     @property
     def session_id(self) -> str:
@@ -53,6 +55,7 @@ class AcpClient:
     # ----------------------------------------------------------------- output
     async def _say(self, text: str, *, final: bool = False) -> None:
         if text.strip():
+            self.answered = True
             await self.events.on_output(self.session_id, "stdout", text.rstrip("\n"), is_final=final)
 
     async def _flush_message(self, *, final: bool = False) -> None:

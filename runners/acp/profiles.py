@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,8 +25,6 @@ class AgentProfile:
     """What to run to install the command (said when it is missing)."""
     shell_tool: str = "Bash"
     """The tool name a shell call gets in the store, so the shell rules apply to it."""
-    passthrough_env: tuple[str, ...] = ()
-    """Variables passed from our environment to the agent (its keys, its config folder)."""
     modes: tuple[str | None, str | None, str | None] = (None, None, None)
     """The agent's session mode for approval choice 0 (ask), 1 (accept edits), 2 (bypass)."""
 
@@ -41,9 +40,21 @@ class AgentProfile:
             raise RunnerUnavailableError(f"{self.label}: {program} not found on PATH{hint}")
         return [found, *self.command[1:]]
 
-    def environment(self) -> dict[str, str]:
-        passed = {key: os.environ[key] for key in self.passthrough_env if key in os.environ}
-        return {**passed, **self.env}
+    def environment(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """What the agent runs with: the environment tether-tui was started from (so its keys,
+        proxies, certificates, SSH agent and provider settings are there, as if the user had
+        started it in this terminal) without tether-tui's own secrets, plus the profile's ``env``."""
+        return {**user_environment(base), **self.env}
+
+
+OWN_SECRETS_PREFIX = "TETHER_TUI_"
+"""tether-tui's own settings and tokens (``TETHER_TUI_TELEGRAM_TOKEN``…): never an agent's business."""
+
+
+def user_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (this process's environment) without tether-tui's own variables."""
+    source = os.environ if base is None else base
+    return {key: value for key, value in source.items() if not key.startswith(OWN_SECRETS_PREFIX)}
 
 
 BUILTIN_PROFILES: dict[str, AgentProfile] = {
@@ -53,7 +64,6 @@ BUILTIN_PROFILES: dict[str, AgentProfile] = {
         command=("claude-agent-acp",),
         install="npm install -g @zed-industries/claude-agent-acp",
         shell_tool="Bash",
-        passthrough_env=("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "CLAUDE_CONFIG_DIR", "ANTHROPIC_AUTH_TOKEN"),
         modes=("default", "default", "default"),  # 1 and 2 are our own rules: the agent keeps asking us
     ),
     "codex": AgentProfile(
@@ -62,7 +72,6 @@ BUILTIN_PROFILES: dict[str, AgentProfile] = {
         command=("codex-acp",),
         install="npm install -g @zed-industries/codex-acp",
         shell_tool="shell",
-        passthrough_env=("OPENAI_API_KEY", "CODEX_HOME"),
     ),
     "gemini": AgentProfile(
         name="gemini",
@@ -70,7 +79,6 @@ BUILTIN_PROFILES: dict[str, AgentProfile] = {
         command=("gemini", "--acp"),
         install="npm install -g @google/gemini-cli",
         shell_tool="run_shell_command",
-        passthrough_env=("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_CLOUD_PROJECT"),
     ),
 }
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runners.acp.client import AcpClient
-from runners.acp.profiles import AgentProfile
+from runners.acp.profiles import AgentProfile, user_environment
 from runners.protocol import RunnerEvents, RunnerUnavailableError
 from tether_tui.config import RemoteSettings
 from tether_tui.remotes import remote_agent_argv, remote_folder
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 STDERR_KEPT = 20
 """Last stderr lines kept, shown when the agent crashes."""
+UNANSWERED_LINES = 10
+"""Stderr lines shown when a turn ends without an answer."""
 STREAM_LIMIT = 50 * 1024 * 1024
 START_TIMEOUT = 60.0
 STOP_GRACE = 3.0
@@ -47,6 +49,8 @@ class AcpSession:
     """Set when a stop was asked for: pending permissions are answered "cancelled"."""
     stderr_tail: deque[str] = field(default_factory=lambda: deque(maxlen=STDERR_KEPT))
     stderr_bytes: int = 0
+    stderr_lines: int = 0
+    """Lines the agent has written to stderr so far (the last ones are in ``stderr_tail``)."""
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     exit_code: int | None = None
 
@@ -84,11 +88,11 @@ class AcpRunner:
             except ValueError as exc:
                 raise RunnerUnavailableError(f"{self.profile.label}: {exc}") from None
             command = remote_agent_argv(self.remote, directory, self.profile.command, self.profile.env)
-            cwd, env = None, dict(os.environ)  # ssh itself needs this machine's agent socket and config
+            cwd, env = None, user_environment()  # ssh itself needs this machine's agent socket and config
         else:
             command = self.profile.resolve()
             directory = _existing_folder(self.directory or os.getcwd())
-            cwd, env = directory, self._environment()
+            cwd, env = directory, self.profile.environment()
         session = AcpSession(session_id, directory, approval_choice)
         self._sessions[session_id] = session
         try:
@@ -141,10 +145,6 @@ class AcpRunner:
                 task.add_done_callback(self._background.discard)
 
     # ----------------------------------------------------------------- the session
-    def _environment(self) -> dict[str, str]:
-        base = {key: os.environ[key] for key in ("HOME", "PATH", "SHELL", "TERM", "USER", "LOGNAME", "LANG") if key in os.environ}
-        return {**base, **self.profile.environment()}
-
     async def _run(self, session: AcpSession, prompt: str) -> None:
         import acp
 
@@ -200,12 +200,26 @@ class AcpRunner:
         from acp import text_block
 
         session.busy = True
+        client.answered = False
+        errors_before = session.stderr_lines
         try:
             prompt = [text_block(text)]
             response = await session.conn.prompt(session_id=session.acp_session_id, prompt=prompt)
             await client.end_turn(getattr(response, "stop_reason", None))
+            if not client.answered:
+                await self._unanswered(session, errors_before)
         finally:
             session.busy = False
+
+    async def _unanswered(self, session: AcpSession, errors_before: int) -> None:
+        """A turn that ended without a word: show what the agent wrote to stderr meanwhile (a
+        missing key, a refused login…), so the user sees why; the whole of it stays in the log."""
+        await asyncio.sleep(0.1)  # lines written just before the answer may still be in the pipe
+        new = min(session.stderr_lines - errors_before, len(session.stderr_tail))
+        lines = list(session.stderr_tail)[-new:] if new > 0 else []
+        for line in lines[-UNANSWERED_LINES:]:
+            await self.events.on_output(session.session_id, "stderr", line, is_final=False)
+        await self.events.on_output(session.session_id, "stdout", "(the turn ended without an answer)", is_final=True)
 
     async def _apply_mode(self, session: AcpSession) -> None:
         mode = self.profile.modes[session.approval_choice] if 0 <= session.approval_choice < 3 else None
@@ -240,6 +254,7 @@ class AcpRunner:
             session.stderr_bytes += len(line)
             text = line.decode("utf-8", "replace").rstrip()
             if text:
+                session.stderr_lines += 1
                 session.stderr_tail.append(text[:500])
                 if logged < 200:
                     logged += 1

@@ -68,6 +68,15 @@ class ScriptedAgent:
                 await self.say(session_id, f"chunk {index} of the flood\n")
                 await asyncio.sleep(1 / rate)
             return PromptResponse(stop_reason="end_turn")
+        if kind == "needs-env":
+            # as codex-acp does when its provider's env_key is not set: a line on stderr, no answer
+            variable = self.mode[1]
+            if not os.environ.get(variable):
+                sys.stderr.write(f"Missing environment variable: `{variable}`.\n")
+                sys.stderr.flush()
+                return PromptResponse(stop_reason="end_turn")
+            await self.say(session_id, f"{variable} is set.")
+            return PromptResponse(stop_reason="end_turn")
         if kind == "crash":
             sys.stderr.write("fatal: the model API went away\n")
             sys.stderr.flush()

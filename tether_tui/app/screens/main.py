@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from tether_tui.app.widgets.approval_queue import ApprovalQueue
+from tether_tui.app.widgets.bounded_input import BoundedInput
 from tether_tui.app.widgets.fitted_table import FittedTable
 from tether_tui.app.widgets.output_view import OutputView
 from tether_tui.app.widgets.request_preview import RequestPreview
@@ -91,9 +92,9 @@ class MainScreen(Screen[None]):
                 yield TimersPanel(id="timers")
             with Vertical(id="right"):
                 yield OutputView(id="output")
-                yield Input(placeholder="Search the output (enter: filter, escape: all lines)", id="search")
+                yield BoundedInput(placeholder="Search the output (enter: filter, escape: all lines)", id="search")
                 yield RequestPreview(id="preview")
-                yield Input(placeholder="Send input to the selected session (i)", id="input")
+                yield BoundedInput(placeholder="Send input to the selected session (i)", id="input")
         yield Footer()
 
     def on_mount(self) -> None:
