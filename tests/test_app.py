@@ -120,9 +120,9 @@ async def test_details_show_the_diff_and_follow_a_decision_made_elsewhere():
         assert any("Already approved by alice" in n.message for n in app._notifications)
 
 
-async def test_input_line_sends_to_the_selected_session_and_runs_commands():
-    store = build_scene()
-    sent = []
+def recording_controller(store, session_id: str) -> list:
+    """Attach a controller to ``session_id`` that records the input sent to it."""
+    sent: list = []
 
     class Controller:
         async def send_input(self, session_id, text):
@@ -131,7 +131,13 @@ async def test_input_line_sends_to_the_selected_session_and_runs_commands():
         async def stop(self, session_id):
             return 0
 
-    store.attach_controller("s-invoice", Controller())
+    store.attach_controller(session_id, Controller())
+    return sent
+
+
+async def test_input_line_sends_to_the_selected_session_and_runs_commands():
+    store = build_scene()
+    sent = recording_controller(store, "s-invoice")
     app = TetherApp(store, user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -275,16 +281,7 @@ async def test_a_paste_of_any_size_is_cut_to_the_input_limit_and_says_so():
     from tether_tui.app.widgets.bounded_input import INPUT_LIMIT, BoundedInput
 
     store = build_scene()
-    sent = []
-
-    class Controller:
-        async def send_input(self, session_id, text):
-            sent.append((session_id, text))
-
-        async def stop(self, session_id):
-            return 0
-
-    store.attach_controller("s-invoice", Controller())
+    sent = recording_controller(store, "s-invoice")
     app = TetherApp(store, user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
