@@ -56,3 +56,31 @@ def test_config_check_refuses_an_unknown_theme(tmp_path):
 def test_help_keeps_the_config_path_on_one_line():
     result = run("--help", env_extra={"COLUMNS": "60", "TETHER_TUI_CONFIG_DIR": "/home/someone-with-a-long-name/.config/tether-tui"})
     assert "  /home/someone-with-a-long-name/.config/tether-tui/config.toml\n" in result.stdout
+
+
+def test_a_second_dashboard_says_which_process_holds_the_runtime_and_exits(tmp_path):
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from tether_tui.runtime_lock import RuntimeLock;"
+            " lock = RuntimeLock(Path(sys.argv[1])); assert lock.acquire() is None; print('held', flush=True); time.sleep(60)",
+            str(runtime),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = run("--headless", "--exit-after-first-frame", "--no-demo", env_extra={"TETHER_TUI_RUNTIME_DIR": str(runtime)})
+        assert result.returncode == 1
+        assert f"tether-tui is already running for this runtime folder (pid {holder.pid}, since " in result.stderr
+        assert f"stop it with: kill {holder.pid}" in result.stderr
+    finally:
+        holder.kill()  # kill -9: the lock goes with the process
+        holder.wait()
+    result = run("--headless", "--exit-after-first-frame", "--no-demo", env_extra={"TETHER_TUI_RUNTIME_DIR": str(runtime)})
+    assert result.returncode == 0, result.stderr

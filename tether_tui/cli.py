@@ -138,9 +138,15 @@ def run_dashboard(args: argparse.Namespace) -> int:
 
     from tether_tui.audit import AuditLog
     from tether_tui.logs import setup_logging
-    from tether_tui.paths import data_dir, default_audit_path
+    from tether_tui.paths import data_dir, default_audit_path, ensure_private_dir, runtime_dir
+    from tether_tui.runtime_lock import RuntimeLock
     from tether_tui.store import SessionStore
 
+    runtime = RuntimeLock(ensure_private_dir(runtime_dir()))
+    holder = runtime.acquire()
+    if holder is not None:
+        print(holder.describe(runtime.folder), file=sys.stderr)
+        return 1
     redactor = setup_logging(data_dir() / "tether-tui.log", config.secrets())
     audit = AuditLog(default_audit_path())
     try:
@@ -190,6 +196,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
         app.run(headless=args.headless)
     finally:
         audit.close()
+        runtime.release()
     return app.return_code or 0
 
 
