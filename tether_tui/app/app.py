@@ -10,6 +10,7 @@ import getpass
 import logging
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 
 from bridges.base import ChatBridge
@@ -88,7 +90,7 @@ class TetherApp(App[None]):
         bridges: BridgeSupervisor | None = None,
         remotes: RemoteSupervisor | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=_terminal_driver())
         self.store = store
         self.launcher = launcher or SessionLauncher(store)
         self.commands = commands or CommandRegistry(store)
@@ -638,3 +640,12 @@ class TetherApp(App[None]):
             self.tell(f"Unknown command /{name}: /help lists them", severity="error")
             return
         self.push_screen(MessageDialog(f"/{name}", reply or "Done."))
+
+
+def _terminal_driver() -> type[Driver] | None:
+    """The driver that turns a burst of keys into one paste (POSIX terminals); Textual's own elsewhere."""
+    if sys.platform == "win32":
+        return None
+    from tether_tui.app.driver import BurstSafeDriver
+
+    return BurstSafeDriver
