@@ -299,3 +299,27 @@ async def test_a_paste_of_any_size_is_cut_to_the_input_limit_and_says_so():
         await pilot.press("enter")
         await settle(pilot)
         assert sent == [("s-invoice", "x" * INPUT_LIMIT)]
+
+
+async def test_requests_still_waiting_when_the_dashboard_stops_are_left_to_their_agents(tmp_path):
+    import json
+
+    from tether_tui.audit import AuditLog
+    from tether_tui.models import Outcome
+
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    store = build_scene()
+    store.audit = audit
+    store.approvals.audit = audit
+    waiting = store.approvals.pending()
+    assert waiting
+    app = TetherApp(store, user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+    assert not store.approvals.pending()
+    for request in waiting:
+        assert request.decision.outcome is Outcome.DEFER and request.decision.via is Via.SYSTEM
+        assert request.decision.reason == "left to the agent: the dashboard stopped"
+    records = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert {r["request_id"] for r in records if r["event"] == "decision"} == {r.id for r in waiting}
+    assert {r["reason"] for r in records} == {"left to the agent: the dashboard stopped"}

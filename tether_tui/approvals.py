@@ -38,6 +38,7 @@ from tether_tui.toolinput import shell_command, summarize
 
 log = logging.getLogger(__name__)
 
+DASHBOARD_STOPPED = "left to the agent: the dashboard stopped"
 MAX_TOOL_NAME = 200
 """A tool's name is cut to this many characters."""
 
@@ -235,6 +236,21 @@ class ApprovalEngine:
     def defer(self, request_id: str, *, by: str, via: Via, reason: str | None = None) -> DecideResult:
         """Give the decision back to the agent's own prompt."""
         return self._settle(request_id, Decision(Outcome.DEFER, by, via, self.clock.now(), reason))
+
+    def release_all(self, reason: str = DASHBOARD_STOPPED) -> int:
+        """Give every pending request back to its agent (the dashboard is stopping): each is
+        settled, published and audited as deferred, so no agent waits on a dashboard that is gone
+        and no surface shows a request nobody can answer. Returns how many were released."""
+        released = 0
+        for request in list(self._pending.values()):
+            decision = Decision(Outcome.DEFER, "tether-tui", Via.SYSTEM, self.clock.now(), reason)
+            try:
+                self._resolve(request, decision)
+            except Exception:  # one failing step never keeps the others waiting
+                log.exception("could not release %s", request.id)
+                continue
+            released += 1
+        return released
 
     def _settle(self, request_id: str, decision: Decision) -> DecideResult:
         request = self._pending.get(request_id)

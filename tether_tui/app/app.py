@@ -168,6 +168,9 @@ class TetherApp(App[None]):
         for signum in self._signals:
             loop.remove_signal_handler(signum)
         self._signals.clear()
+        released = self.store.approvals.release_all()
+        if released and self.gateway is not None:
+            await asyncio.sleep(0.05)  # the hooks waiting on them get their answer before the socket closes
         self._subscription.close()
         if self._watcher is not None:
             self._watcher.stop()
