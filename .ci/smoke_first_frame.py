@@ -5,11 +5,12 @@ import asyncio
 import sys
 
 from tether_tui.app.app import TetherApp
+from tether_tui.runtime import Runtime
 from tether_tui.store import SessionStore
 
 
 async def main() -> int:
-    app = TetherApp(SessionStore(), demo_sessions=2)
+    app = TetherApp(Runtime(SessionStore(), demo_sessions=2))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause(1.0)
         screen = app.export_screenshot().replace("&#160;", " ")

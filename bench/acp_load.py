@@ -24,6 +24,7 @@ from runners.acp.profiles import AgentProfile  # noqa: E402
 from runners.launcher import SessionLauncher  # noqa: E402
 from tether_tui.app import TetherApp  # noqa: E402
 from tether_tui.app.widgets.output_view import OutputView  # noqa: E402
+from tether_tui.runtime import Runtime  # noqa: E402
 from tether_tui.store import SessionStore  # noqa: E402
 
 FAKE = str(ROOT / "tests" / "fakes" / "acp_agent.py")
@@ -38,7 +39,7 @@ async def run(sessions: int, rate: float, seconds: float) -> None:
     store = SessionStore()
     profile = AgentProfile("flood", "Flooding agent", (sys.executable, FAKE, "flood", str(rate), str(seconds)))
     launcher = SessionLauncher(store, default_registry({"flood": profile}))
-    app = TetherApp(store, user="bench", launcher=launcher)
+    app = TetherApp(Runtime(store, launcher=launcher), user="bench")
     latencies: list[float] = []
     peak = 0.0
     folder = tempfile.mkdtemp(prefix="acp-bench-")

@@ -19,12 +19,13 @@ from common import rss_mb
 from runners.launcher import SessionLauncher
 from tether_tui.app import TetherApp
 from tether_tui.app.widgets.output_view import OutputView
+from tether_tui.runtime import Runtime
 from tether_tui.store import SessionStore
 
 
 async def run(sessions: int, rate: float, seconds: float) -> None:
     store = SessionStore()
-    app = TetherApp(store, user="bench")
+    app = TetherApp(Runtime(store), user="bench")
     launcher = SessionLauncher(store)
     latencies: list[float] = []
     peak_rss = 0.0

@@ -21,6 +21,7 @@ from bridges.pacing import Priority, SendScheduler
 from bridges.platform import Buttons, ChatPlatform
 from bridges.render import STATE_NOTICES, approval_buttons, approval_text, state_notice
 from bridges.threads import ThreadMap
+from tether_tui.bus import Subscription
 from tether_tui.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -30,7 +31,7 @@ from tether_tui.events import (
     SessionAdded,
     SessionChanged,
 )
-from tether_tui.models import ApprovalRequest, Decision, SessionState, Via
+from tether_tui.models import ApprovalRequest, Decision, Outcome, SessionState, Via
 from tether_tui.store import BridgeHealth, SessionStore
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class BridgeMirror:
         self._notified: dict[str, SessionState] = {}
         self._creating: dict[str, asyncio.Future[str]] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self._subscription: Subscription | None = None
         scheduler.approvals_possible = self._approvals_possible
 
     def _approvals_possible(self) -> bool:
@@ -141,6 +143,7 @@ class BridgeMirror:
     async def follow(self) -> None:
         """Mirror the store until cancelled, starting with what is already there."""
         subscription = self.store.bus.subscribe(f"bridge {self.platform.name}", output_line_cap=PENDING_LINES)
+        self._subscription = subscription
         try:
             for session in self.store.sessions():
                 self.scheduler.submit(Priority.APPROVAL, partial(self._thread_job, session.id), key=f"thread:{session.id}")
@@ -155,6 +158,19 @@ class BridgeMirror:
                         log.exception("%s bridge failed to mirror %s", self.platform.name, type(event).__name__)
         finally:
             subscription.close()
+            self._subscription = None
+
+    async def drain(self, seconds: float) -> None:
+        """Wait (at most ``seconds``) until every decision published so far is edited into its
+        message: what the runtime does before it stops the bridge."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while loop.time() < deadline:
+            unread = self._subscription.backlog if self._subscription is not None else 0
+            if not unread and not self.scheduler.queued("decided:"):
+                return
+            await asyncio.sleep(0.02)
+        log.warning("%s: stopped with decisions not yet shown in the chat", self.platform.name)
 
     def _catch_up(self, session_id: str) -> None:
         """Output written before this bridge was following: its newest lines, as one update."""
@@ -222,9 +238,11 @@ class BridgeMirror:
                 log.info("%s: the message for %s is gone; nothing to update", self.platform.name, request.id)
             self.threads.forget_approval(request.id)
 
-        # a person waits to see what someone decided; a request closed because its session
-        # ended can wait behind the output that shows how the session ended
-        priority = Priority.OUTPUT if decision.via is Via.SYSTEM else Priority.DECISION
+        # a person waits to see what someone decided, or that the request went back to its agent
+        # (the dashboard stopped); one closed because its session ended can wait behind the
+        # output that shows how the session ended
+        ended_with_session = decision.via is Via.SYSTEM and decision.outcome is not Outcome.DEFER
+        priority = Priority.OUTPUT if ended_with_session else Priority.DECISION
         self.scheduler.submit(priority, edit, key=f"decided:{request.id}", description=f"decision {request.id}")
 
     # ----------------------------------------------------------------- output

@@ -78,6 +78,7 @@ class SendScheduler:
         """Whether an approval may still come; when none can, output may use the reserve too."""
         self._jobs: list[Job] = []
         self._by_key: dict[str, Job] = {}
+        self._running: Job | None = None
         self._sequence = itertools.count()
         self._wake = asyncio.Event()
         self.clock = clock
@@ -117,6 +118,11 @@ class SendScheduler:
     @property
     def backlog(self) -> int:
         return len(self._jobs)
+
+    def queued(self, key_prefix: str) -> bool:
+        """Is a send whose key starts with ``key_prefix`` still queued (or being sent)?"""
+        running = self._running.key if self._running is not None else None
+        return any(key.startswith(key_prefix) for key in (*self._by_key, running or ""))
 
     def anything_due(self) -> bool:
         """Is any queued send ready to go (not just waiting for its moment)?"""
@@ -169,6 +175,7 @@ class SendScheduler:
             self._remove(job)
             self._sent.append(now)
             self._last = now
+            self._running = job
             try:
                 await job.run()
             except RetryLater as exc:
@@ -192,6 +199,8 @@ class SendScheduler:
                 self.failures += 1
                 log.exception("could not send %s", job.description)
                 continue
+            finally:
+                self._running = None
             self.sent += 1
             if self._backoff:
                 self._backoff = 0.0

@@ -137,6 +137,10 @@ class BridgeSupervisor:
         if bridge is not None:
             await bridge.stop()
 
+    async def drain(self, seconds: float) -> None:
+        """Wait (at most ``seconds``) until every bridge has shown the decisions published so
+        far: what the runtime does before it stops them."""
+        await asyncio.gather(*(bridge.mirror.drain(seconds) for bridge in self.bridges.values() if bridge.mirror is not None))
+
     async def stop_all(self) -> None:
-        for name in list(self.bridges):
-            await self._stop(name)
+        await asyncio.gather(*(self._stop(name) for name in list(self.bridges)))

@@ -47,6 +47,7 @@ class SessionLauncher:
     def __init__(self, store: SessionStore, registry: RunnerRegistry | None = None) -> None:
         self.store = store
         self.registry = registry or default_registry()
+        self._runners: dict[str, Runner] = {}
 
     async def start(
         self,
@@ -89,6 +90,7 @@ class SessionLauncher:
             host=host,
         )
         self.store.attach_controller(session_id, _RunnerController(runner, session_id))
+        self._runners[session_id] = runner
         if self.registry.runs_in_folder(runner_name):
             self._approval_mode(session_id, directory, approval_choice, host)
         try:
@@ -97,6 +99,14 @@ class SessionLauncher:
             await self.store.on_error(session_id, "unavailable", str(exc))
             raise
         return session_id
+
+    def kill_all(self) -> None:
+        """End at once the processes of every agent started here that can be ended so (the
+        runtime stops and they did not stop in time)."""
+        for session_id, runner in self._runners.items():
+            kill = getattr(runner, "kill", None)
+            if kill is not None:
+                kill(session_id)
 
     def remote(self, name: str) -> RemoteSettings:
         """The enabled ``[remotes.NAME]`` called ``name``; RunnerUnavailableError otherwise."""

@@ -177,8 +177,9 @@ def scene_launcher(store: SessionStore):
 
 def scene_app():
     from tether_tui.app import TetherApp
+    from tether_tui.runtime import Runtime
 
     store = build_scene()
-    app = TetherApp(store, user="dev", launcher=scene_launcher(store))
+    app = TetherApp(Runtime(store, launcher=scene_launcher(store)), user="dev")
     app.start_folder = "/home/dev/src/invoice-api"
     return app

@@ -71,6 +71,7 @@ async def test_a_real_agent_started_from_the_dialog_asks_and_runs_only_when_allo
     from tether_tui.app import TetherApp
     from tether_tui.app.screens.new_session import NewSessionDialog
     from tether_tui.app.widgets.output_view import OutputView
+    from tether_tui.runtime import Runtime
 
     store = make_store()
     project = tmp_path / "project"
@@ -81,7 +82,7 @@ async def test_a_real_agent_started_from_the_dialog_asks_and_runs_only_when_allo
     target = project / "out.txt"
     with ScriptedModel(f"echo acp > {target}") as model:
         profile = profile_for(agent, acp_agents, cli_agents, home, model.url, project)
-        app = TetherApp(store, user="dev", launcher=SessionLauncher(store, default_registry({agent: profile})))
+        app = TetherApp(Runtime(store, launcher=SessionLauncher(store, default_registry({agent: profile}))), user="dev")
         app.start_folder = str(project)
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause()

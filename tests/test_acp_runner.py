@@ -125,9 +125,10 @@ async def test_started_from_the_dialog_streams_asks_and_runs_once_allowed(make_s
     from tether_tui.app.screens.new_session import NewSessionDialog
     from tether_tui.app.widgets.output_view import OutputView
     from tether_tui.app.widgets.request_preview import RequestPreview
+    from tether_tui.runtime import Runtime
 
     store = make_store()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     app.launcher.registry.register_profile(scripted())
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
@@ -153,7 +154,7 @@ async def test_started_from_the_dialog_streams_asks_and_runs_once_allowed(make_s
         await pilot.press("a")
         await until(lambda: (tmp_path / "from-dialog.txt").exists())
         await until(lambda: store.session(request.session_id).state is SessionState.WAITING_INPUT)
-        assert app.running_agents() == [request.session_id]
+        assert app.runtime.running_agents() == [request.session_id]
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
@@ -193,6 +194,7 @@ async def test_a_terminated_dashboard_stops_the_agents_it_started(make_store, tm
     import signal
 
     from tether_tui.app import TetherApp
+    from tether_tui.runtime import Runtime
 
     def agents_running() -> list[int]:
         found = []
@@ -207,7 +209,7 @@ async def test_a_terminated_dashboard_stops_the_agents_it_started(make_store, tm
         return found
 
     store = make_store()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     app.launcher.registry.register_profile(scripted())
     async with app.run_test(size=(100, 30)):
         session_id = await app.launcher.start("scripted", "make never.txt", directory=str(tmp_path))

@@ -22,6 +22,7 @@ from tether_tui.app import TetherApp
 from tether_tui.audit import AuditLog
 from tether_tui.gateway import Gateway
 from tether_tui.models import RuleScope, Via
+from tether_tui.runtime import Runtime
 from tether_tui.store import SessionStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +95,7 @@ async def with_dashboard(
     store = SessionStore(audit=AuditLog(ws.audit))
     if prepare:
         prepare(store)
-    app = TetherApp(store, gateway=Gateway(store), user="dev")
+    app = TetherApp(Runtime(store, gateway=Gateway(store)), user="dev")
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(lambda: (ws.runtime / "gateway.sock").exists(), 10)
         agent = asyncio.create_task(run_agent(argv, env, ws.project))

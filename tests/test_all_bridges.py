@@ -19,6 +19,7 @@ from tether_tui.audit import AuditLog
 from tether_tui.commands import CommandRegistry
 from tether_tui.config import Config, DiscordSettings, SlackSettings, TelegramSettings
 from tether_tui.models import Outcome, Via
+from tether_tui.runtime import Runtime
 from tether_tui.store import SessionStore
 
 TG_ALICE = {"id": 1001, "is_bot": False, "first_name": "Alice", "username": "alice"}
@@ -80,7 +81,7 @@ async def test_a_decision_anywhere_updates_every_other_surface(fakes, tmp_path):
     store = SessionStore(config=config, audit=AuditLog(tmp_path / "audit.jsonl"))
     commands = CommandRegistry(store)
     supervisor = BridgeSupervisor(store, commands, telegram_api_url=telegram.base_url)
-    app = TetherApp(store, commands=commands, bridges=supervisor, user="dev")
+    app = TetherApp(Runtime(store, commands=commands, bridges=supervisor), user="dev")
     surfaces = Surfaces(*fakes)
     async with app.run_test(size=(140, 40)) as pilot:
         for name in ("telegram", "slack", "discord"):

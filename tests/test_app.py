@@ -17,6 +17,7 @@ from tether_tui.app.widgets.sessions_table import SessionsTable
 from tether_tui.app.widgets.status_bar import StatusBar
 from tether_tui.app.widgets.timers_panel import TimersPanel
 from tether_tui.models import RuleScope, SessionState, Via
+from tether_tui.runtime import Runtime
 
 SIZE = (120, 36)
 
@@ -28,7 +29,7 @@ async def settle(pilot, rounds=3):
 
 async def test_approve_and_deny_from_the_keyboard():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         queue = app.screen.query_one(ApprovalQueue)
@@ -60,7 +61,7 @@ async def test_approve_and_deny_from_the_keyboard():
 
 async def test_deny_with_a_reason():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("D")
@@ -74,7 +75,7 @@ async def test_deny_with_a_reason():
 
 async def test_timer_dialog_allows_and_sets_a_rule_and_revoke_removes_it():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("t")
@@ -98,7 +99,7 @@ async def test_timer_dialog_allows_and_sets_a_rule_and_revoke_removes_it():
 
 async def test_details_show_the_diff_and_follow_a_decision_made_elsewhere():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.screen.query_one(ApprovalQueue).focus()
@@ -138,7 +139,7 @@ def recording_controller(store, session_id: str) -> list:
 async def test_input_line_sends_to_the_selected_session_and_runs_commands():
     store = build_scene()
     sent = recording_controller(store, "s-invoice")
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("i", *"try again", "enter")
@@ -164,7 +165,7 @@ async def test_stop_asks_first():
             return 130
 
     store.attach_controller("s-invoice", Controller())
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("s")
@@ -180,7 +181,7 @@ async def test_stop_asks_first():
 
 async def test_selecting_a_session_shows_its_output():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         output = app.screen.query_one(OutputView)
@@ -196,7 +197,7 @@ async def test_selecting_a_session_shows_its_output():
 
 async def test_new_demo_session_from_the_dialog_and_help_screen():
     store = build_scene()
-    app = TetherApp(store, user="dev", demo_speed=50)
+    app = TetherApp(Runtime(store, demo_speed=50), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -217,7 +218,7 @@ async def test_new_demo_session_from_the_dialog_and_help_screen():
 
 async def test_palette_offers_the_chat_commands():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         titles = [command.title for command in app.get_system_commands(app.screen)]
@@ -233,7 +234,7 @@ async def test_palette_offers_the_chat_commands():
 
 async def test_bell_rings_for_a_new_request_unless_switched_off():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     rings = []
     app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
@@ -251,7 +252,7 @@ async def test_bell_rings_for_a_new_request_unless_switched_off():
 
 async def test_config_error_and_bridge_health_show_in_the_status_bar():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         bar = app.screen.query_one(StatusBar)
@@ -266,7 +267,7 @@ async def test_config_error_and_bridge_health_show_in_the_status_bar():
 
 async def test_a_failing_bridge_says_why_in_a_notification():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         store.set_bridge_health("slack", "failing", "SlackBridge needs slack-bolt: pip install 'tether-tui[slack]'")
@@ -282,7 +283,7 @@ async def test_a_paste_of_any_size_is_cut_to_the_input_limit_and_says_so():
 
     store = build_scene()
     sent = recording_controller(store, "s-invoice")
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("i")
@@ -313,7 +314,7 @@ async def test_requests_still_waiting_when_the_dashboard_stops_are_left_to_their
     store.approvals.audit = audit
     waiting = store.approvals.pending()
     assert waiting
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
     assert not store.approvals.pending()

@@ -188,12 +188,13 @@ async def test_dashboard_lists_chat_users_pairs_on_demand_and_revokes(telegram, 
     from tether_tui.app.screens.dialogs import MessageDialog
     from tether_tui.app.widgets.status_bar import StatusBar
     from tether_tui.config import Config, TelegramSettings
+    from tether_tui.runtime import Runtime
 
     config = Config(telegram=TelegramSettings(token=telegram.token, forum_group_id=GROUP, allowed_user_ids=(4242_0,)))
     store = SessionStore(config=config, audit=AuditLog(tmp_path / "audit.jsonl"))
     commands = CommandRegistry(store)
     supervisor = BridgeSupervisor(store, commands, telegram_api_url=telegram.base_url)
-    app = TetherApp(store, commands=commands, bridges=supervisor, user="dev")
+    app = TetherApp(Runtime(store, commands=commands, bridges=supervisor), user="dev")
     async with app.run_test(size=(140, 40)) as pilot:
         await connected(store, "telegram", telegram)
         assert "telegram" not in store.pairing_codes  # somebody is allowed: no code offered
@@ -273,6 +274,7 @@ async def test_setup_dialog_checks_the_token_saves_it_and_the_bridge_then_pairs(
 
     from tether_tui.app.app import TetherApp
     from tether_tui.app.screens.chat_setup import ChatSetupDialog
+    from tether_tui.runtime import Runtime
 
     config_path = tmp_path / "config.toml"
     config_path.write_text("# my settings\n[dashboard]\nbell = false\n")
@@ -280,7 +282,7 @@ async def test_setup_dialog_checks_the_token_saves_it_and_the_bridge_then_pairs(
     store = SessionStore(config=load_config(config_path, env={}), audit=AuditLog(tmp_path / "audit.jsonl"))
     commands = CommandRegistry(store)
     supervisor = BridgeSupervisor(store, commands, config_path=config_path)
-    app = TetherApp(store, commands=commands, bridges=supervisor, user="dev", config_path=config_path)
+    app = TetherApp(Runtime(store, commands=commands, bridges=supervisor, config_path=config_path), user="dev")
     async with app.run_test(size=(120, 40)) as pilot:
         app.action_chat_setup()
         await pilot.pause()

@@ -12,6 +12,7 @@ from tether_tui.app.widgets.request_preview import RequestPreview
 from tether_tui.app.widgets.sessions_table import SessionsTable
 from tether_tui.gateway import HookSessionController
 from tether_tui.models import Origin, SessionState, Via
+from tether_tui.runtime import Runtime
 
 SIZE = (120, 36)
 
@@ -27,7 +28,7 @@ def messages(app) -> list[str]:
 
 async def test_the_selected_session_and_the_highlighted_request_are_one_selection():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -59,7 +60,7 @@ async def test_the_selected_session_and_the_highlighted_request_are_one_selectio
 
 async def test_after_a_decision_the_highlight_stays_and_a_again_decides_nothing():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -79,7 +80,7 @@ async def test_after_a_decision_the_highlight_stays_and_a_again_decides_nothing(
 
 async def test_a_new_request_elsewhere_never_moves_the_selection():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -106,7 +107,7 @@ async def test_a_new_request_elsewhere_never_moves_the_selection():
 
 async def test_w_visits_every_waiting_request_in_turn():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -120,7 +121,7 @@ async def test_w_visits_every_waiting_request_in_turn():
 
 async def test_notices_keep_brackets_and_are_kept_with_the_full_reasons():
     store = build_scene()
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         reason = "TelegramBridge needs python-telegram-bot: pip install 'tether-tui[telegram]'"
@@ -168,7 +169,7 @@ async def test_two_sessions_with_one_title_are_told_apart(store):
 
 
 async def test_an_empty_dashboard_says_how_to_connect_agents(make_store):
-    app = TetherApp(make_store(), user="dev")
+    app = TetherApp(Runtime(make_store()), user="dev")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         lines = app.screen.query_one(OutputView).lines
@@ -181,7 +182,7 @@ async def test_desktop_notifications_when_switched_on(make_store):
     store = make_store()
     store.apply_config(replace(store.config, dashboard=replace(store.config.dashboard, notify=True)))
     store.add_session("s1", "claude · repo")
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     written = []
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -196,7 +197,7 @@ async def test_desktop_notifications_when_switched_on(make_store):
 async def test_long_output_lines_wrap_and_the_filter_finds_lines():
     store = build_scene()
     store.append_output("s-invoice", "x" * 200 + " end")
-    app = TetherApp(store, user="dev")
+    app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         output = app.screen.query_one(OutputView)

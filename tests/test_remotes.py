@@ -24,6 +24,7 @@ from tether_tui.config import Config
 from tether_tui.gateway import Gateway
 from tether_tui.models import Outcome, SessionState, Via
 from tether_tui.remotes import RemoteSupervisor
+from tether_tui.runtime import Runtime
 from tether_tui.store import SessionStore
 
 EVENT = {
@@ -61,7 +62,7 @@ def dashboard(sshd: Sshd, tmp_path, *remotes) -> tuple[TetherApp, SessionStore, 
     store = SessionStore(config=Config(remotes=remotes or (sshd.remote(),)), audit=AuditLog(tmp_path / "audit.jsonl"))
     gateway = Gateway(store)
     supervisor = RemoteSupervisor(store, gateway, backoff=(0.5, 1.0))
-    return TetherApp(store, gateway=gateway, remotes=supervisor, user="dev"), store, supervisor
+    return TetherApp(Runtime(store, gateway=gateway, remotes=supervisor), user="dev"), store, supervisor
 
 
 def health(store: SessionStore, name: str = "devbox") -> tuple[str, str | None]:

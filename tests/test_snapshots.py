@@ -6,6 +6,7 @@ import pytest
 
 from tests.scenes import VIEWS, build_scene, open_view, scene_launcher
 from tether_tui.app import TetherApp
+from tether_tui.runtime import Runtime
 
 
 class SceneApp(TetherApp):
@@ -13,7 +14,7 @@ class SceneApp(TetherApp):
 
     def __init__(self) -> None:
         store = build_scene()
-        super().__init__(store, user="dev", launcher=scene_launcher(store))
+        super().__init__(Runtime(store, launcher=scene_launcher(store)), user="dev")
         self.start_folder = "/home/dev/src/invoice-api"
 
 

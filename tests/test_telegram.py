@@ -338,12 +338,13 @@ async def test_the_dashboard_runs_the_configured_bridge_and_follows_config_edits
     from tether_tui.app.widgets.status_bar import StatusBar
     from tether_tui.commands import CommandRegistry
     from tether_tui.config import Config, TelegramSettings
+    from tether_tui.runtime import Runtime
 
     config = Config(telegram=TelegramSettings(token=fake.token, forum_group_id=fake.group_id, allowed_user_ids=(ALICE["id"],)))
     store = SessionStore(config=config)
     commands = CommandRegistry(store)
     supervisor = BridgeSupervisor(store, commands, telegram_api_url=fake.base_url)
-    app = TetherApp(store, commands=commands, bridges=supervisor, user="dev")
+    app = TetherApp(Runtime(store, commands=commands, bridges=supervisor), user="dev")
     launcher = SessionLauncher(store)
     async with app.run_test(size=(120, 36)) as pilot:
         await fake.wait_for(lambda: store.bridge_health["telegram"][0] == "connected", 15)

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING
 from tether_tui import __version__
 
 if TYPE_CHECKING:
+    from tether_tui.audit import AuditLog
     from tether_tui.config import Config
+    from tether_tui.runtime import Runtime
+    from tether_tui.runtime_lock import RuntimeLock
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     setup = sub.add_parser("setup", help="set up a chat bridge step by step: token, chat, pairing")
     setup.add_argument("platform", choices=["telegram", "slack", "discord"])
     setup.add_argument("--config", type=Path, dest="config_file", help="config file to write")
+
+    serve = sub.add_parser("serve", help="run without a screen (approve from chat): the same runtime as the dashboard")
+    serve.add_argument("--log-stderr", action="store_true", help="also log to stderr (the log file is in the data folder)")
+    serve.add_argument(
+        "--print-unit", action="store_true", help="print a service definition to install (systemd user unit; launchd plist on macOS)"
+    )
+    serve.add_argument("--config", type=Path, dest="config_file", help="config file to run with")
 
     config = sub.add_parser("config", help="show, create or check the config file")
     config.add_argument("action", choices=["path", "init", "check"])
@@ -132,9 +142,26 @@ def config_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_dashboard(args: argparse.Namespace) -> int:
+class _Opened:
+    """A runtime put together from the command line, and what to close after it."""
+
+    def __init__(self, runtime: Runtime, audit: AuditLog, lock: RuntimeLock) -> None:
+        self.runtime = runtime
+        self.audit = audit
+        self.lock = lock
+
+    def close(self) -> None:
+        self.audit.close()
+        self.lock.release()
+
+
+def open_runtime(args: argparse.Namespace, *, demo: bool, log_stderr: bool = False) -> _Opened | int:
+    """Everything the dashboard and ``serve`` run, put together: the lock on the runtime folder,
+    logging, the audit log, the store and its rules, the launcher, the gateway, the remotes and
+    the bridges. An exit code (after saying why) when it cannot be."""
     config_path = _config_path(args)
-    config = _load(config_path, explicit=args.config is not None)
+    named = getattr(args, "config_file", None) or args.config
+    config = _load(config_path, explicit=named is not None)
 
     from tether_tui.audit import AuditLog
     from tether_tui.logs import setup_logging
@@ -142,62 +169,82 @@ def run_dashboard(args: argparse.Namespace) -> int:
     from tether_tui.runtime_lock import RuntimeLock
     from tether_tui.store import SessionStore
 
-    runtime = RuntimeLock(ensure_private_dir(runtime_dir()))
-    holder = runtime.acquire()
+    lock = RuntimeLock(ensure_private_dir(runtime_dir()))
+    holder = lock.acquire()
     if holder is not None:
-        print(holder.describe(runtime.folder), file=sys.stderr)
+        print(holder.describe(lock.folder), file=sys.stderr)
         return 1
-    redactor = setup_logging(data_dir() / "tether-tui.log", config.secrets())
+    redactor = setup_logging(data_dir() / "tether-tui.log", config.secrets(), to_stderr=log_stderr)
     audit = AuditLog(default_audit_path())
     try:
         audit.open()
     except OSError as exc:
         print(f"tether-tui: cannot open the audit log {audit.path}: {exc}", file=sys.stderr)
+        lock.release()
         return 2
     store = SessionStore(config=config, audit=audit, rules_path=data_dir() / "rules.json")
     store.approvals.restore_rules()
     redactor.track(lambda: store.config.secrets())  # tokens a config reload brings are masked too
 
-    demo = 0
-    if not args.no_demo and config.dashboard.demo:
-        demo = args.demo if args.demo is not None else config.dashboard.demo_sessions
+    demo_sessions = 0
+    if demo and not args.no_demo and config.dashboard.demo:
+        demo_sessions = args.demo if args.demo is not None else config.dashboard.demo_sessions
 
     from bridges.supervisor import BridgeSupervisor
     from runners import default_registry
     from runners.acp.profiles import profiles_from_config
+    from runners.chat_start import ChatStarter
     from runners.launcher import SessionLauncher
-    from tether_tui.app import TetherApp
     from tether_tui.commands import CommandRegistry
     from tether_tui.gateway import Gateway
+    from tether_tui.remotes import RemoteSupervisor
+    from tether_tui.runtime import Runtime
 
     launcher = SessionLauncher(store, default_registry(profiles_from_config(config.agents)))
     commands = CommandRegistry(store)
-
-    from runners.chat_start import ChatStarter
-
     start_from_chat = ChatStarter(launcher, lambda: store.config.runners.allowed_roots, demo_speed=args.demo_speed)
-
-    from tether_tui.remotes import RemoteSupervisor
-
     gateway = Gateway(store)
-    app = TetherApp(
+    runtime = Runtime(
         store,
         launcher=launcher,
         commands=commands,
         gateway=gateway,
         remotes=RemoteSupervisor(store, gateway),
         bridges=BridgeSupervisor(store, commands, start_session=start_from_chat, config_path=config_path),
-        demo_sessions=demo,
-        demo_speed=args.demo_speed,
         config_path=config_path,
-        exit_after_first_frame=args.exit_after_first_frame,
+        demo_sessions=demo_sessions,
+        demo_speed=args.demo_speed,
     )
+    return _Opened(runtime, audit, lock)
+
+
+def run_dashboard(args: argparse.Namespace) -> int:
+    opened = open_runtime(args, demo=True)
+    if isinstance(opened, int):
+        return opened
+    from tether_tui.app import TetherApp
+
+    app = TetherApp(opened.runtime, exit_after_first_frame=args.exit_after_first_frame)
     try:
         app.run(headless=args.headless)
     finally:
-        audit.close()
-        runtime.release()
+        opened.close()
     return app.return_code or 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from tether_tui import serve
+
+    if args.print_unit:
+        print(serve.unit_text(args.config_file or args.config), end="")
+        return 0
+    opened = open_runtime(args, demo=False, log_stderr=args.log_stderr)
+    if isinstance(opened, int):
+        return opened
+    try:
+        return serve.run(opened.runtime)
+    finally:
+        opened.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("\nNothing written.")
             return 1
+    if args.command == "serve":
+        return run_serve(args)
     if args.command == "install-hooks":
         from tether_tui.install_hooks import main as install_main
 

@@ -68,13 +68,17 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
         return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
-def setup_logging(path: Path, secrets: Iterable[str] = (), level: int = logging.INFO) -> RedactingFilter:
+def setup_logging(path: Path, secrets: Iterable[str] = (), level: int = logging.INFO, *, to_stderr: bool = False) -> RedactingFilter:
+    """Log to ``path`` (and to stderr with ``to_stderr``), secrets masked in both."""
     ensure_private_dir(path.parent)
-    handler = PrivateRotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    handlers: list[logging.Handler] = [PrivateRotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")]
+    if to_stderr:
+        handlers.append(logging.StreamHandler())
     redactor = RedactingFilter(secrets)
-    handler.addFilter(redactor)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for handler in handlers:
+        handler.addFilter(redactor)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = handlers
     root.setLevel(level)
     return redactor

@@ -135,6 +135,15 @@ class AcpRunner:
         await self._end_process(session)
         return session.exit_code
 
+    def kill(self, session_id: str) -> None:
+        """End the agent's whole process group now (SIGKILL): the runtime is stopping and the
+        agent did not stop in time. Its conversation stays as far as the agent saved it."""
+        session = self._sessions.get(session_id)
+        if session is not None and session.process is not None and session.process.returncode is None:
+            session.stopping = True
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(session.process.pid, signal.SIGKILL)
+
     def update_permission_mode(self, session_id: str, approval_choice: int) -> None:
         session = self._sessions.get(session_id)
         if session is not None:

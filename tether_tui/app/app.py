@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import gc
 import getpass
@@ -14,7 +12,6 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
-from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -22,8 +19,6 @@ from textual.driver import Driver
 from textual.screen import Screen
 
 from bridges.base import ChatBridge
-from bridges.supervisor import BridgeSupervisor
-from runners.launcher import SessionLauncher
 from tether_tui.app.actions import Severity
 from tether_tui.app.desktop import DesktopNotifier
 from tether_tui.app.screens.chat_setup import ChatSetupDialog
@@ -37,8 +32,8 @@ from tether_tui.app.screens.notices import NoticeRecord, NoticesScreen
 from tether_tui.app.screens.timer_dialog import TimerChoice, TimerDialog
 from tether_tui.app.widgets.request_preview import request_text
 from tether_tui.approvals import UnknownRequestError
-from tether_tui.commands import CommandRegistry, UnknownCommandError
-from tether_tui.config import Config, ConfigWatcher, DiscordSettings, SlackSettings, TelegramSettings
+from tether_tui.commands import UnknownCommandError
+from tether_tui.config import Config, DiscordSettings, SlackSettings, TelegramSettings
 from tether_tui.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -48,14 +43,12 @@ from tether_tui.events import (
     Event,
     Notice,
 )
-from tether_tui.gateway import Gateway
 from tether_tui.models import ApprovalRequest, Origin, RuleScope, Via
-from tether_tui.remotes import RemoteSupervisor
-from tether_tui.store import BridgeHealth, SessionError, SessionStore
+from tether_tui.runtime import Runtime
+from tether_tui.store import BridgeHealth, SessionError
 from tether_tui.toolinput import short_path
 
 log = logging.getLogger(__name__)
-TERMINATING = (signal.SIGTERM, signal.SIGHUP)
 
 
 NOTICES_KEPT = 500
@@ -74,62 +67,29 @@ class TetherApp(App[None]):
     MODES = {"dashboard": MainScreen}
     DEFAULT_MODE = "dashboard"
 
-    def __init__(
-        self,
-        store: SessionStore,
-        *,
-        launcher: SessionLauncher | None = None,
-        commands: CommandRegistry | None = None,
-        demo_sessions: int = 0,
-        demo_speed: float = 1.0,
-        config_path: Path | None = None,
-        user: str | None = None,
-        run_engine: bool = True,
-        exit_after_first_frame: bool = False,
-        gateway: Gateway | None = None,
-        bridges: BridgeSupervisor | None = None,
-        remotes: RemoteSupervisor | None = None,
-    ) -> None:
+    def __init__(self, runtime: Runtime, *, user: str | None = None, exit_after_first_frame: bool = False) -> None:
+        """A view over ``runtime``: it shows the store and turns keys into store calls; the
+        runtime starts with the app and stops with it."""
         super().__init__(driver_class=_terminal_driver())
-        self.store = store
-        self.launcher = launcher or SessionLauncher(store)
-        self.commands = commands or CommandRegistry(store)
-        self.demo_sessions = demo_sessions
-        self.demo_speed = demo_speed
-        self.config_path = config_path
+        self.runtime = runtime
+        self.store = runtime.store
+        self.launcher = runtime.launcher
+        self.commands = runtime.commands
         self.user = user or getpass.getuser()
-        self.run_engine = run_engine
         self.exit_after_first_frame = exit_after_first_frame
-        self.gateway = gateway
-        self.bridges = bridges
-        self.remotes = remotes
-        """Remote machines over ssh (needs the gateway: their hooks arrive through it)."""
-        self._subscription = store.bus.subscribe("dashboard", output_line_cap=store.config.history.max_lines)
-        self._watcher: ConfigWatcher | None = None
+        self._subscription = self.store.bus.subscribe("dashboard", output_line_cap=self.store.config.history.max_lines)
         self.notices: deque[NoticeRecord] = deque(maxlen=NOTICES_KEPT)
-        self.gateway_error: str | None = None
         self.desktop = DesktopNotifier(self)
         self.start_folder = os.getcwd()
-        self._signals: list[int] = []
         """Where the New session dialog starts (the folder tether-tui was started in)."""
-        self._apply_theme(store.config)
+        self._apply_theme(self.store.config)
 
     # ----------------------------------------------------------------- lifecycle
     def on_mount(self) -> None:
         self.run_worker(self._pump(), name="store events", exclusive=False)
         self.set_interval(1.0, self._tick, name="clocks")
-        if self.run_engine:
-            self.run_worker(self.store.approvals.run(), name="approval engine")
-        for index in range(self.demo_sessions):
-            self.run_worker(self.launcher.start_demo(index, speed=self.demo_speed), name=f"demo {index}")
-        if self.config_path is not None:
-            self._watcher = ConfigWatcher(self.config_path, self._config_changed, self.store.config_failed)
-            self.run_worker(self._watcher.run(), name="config watcher")
-        if self.gateway is not None:
-            self.run_worker(self._start_gateway(), name="gateway")
-        if self.bridges is not None:
-            self.run_worker(self.bridges.apply(self.store.config), name="bridges")
-        self._catch_termination()
+        self.run_worker(self.runtime.start(), name="runtime")
+        self.runtime.catch_signals(self._terminated)
         for warning in self.store.config.warnings:
             self.tell(warning, title="Config", severity="warning", timeout=10)
 
@@ -138,48 +98,16 @@ class TetherApp(App[None]):
         self.notices.append(NoticeRecord(self.store.clock.now(), severity, title, text))
         self.notify(text, title=title, severity=severity, timeout=timeout, markup=False)
 
-    async def _start_gateway(self) -> None:
-        assert self.gateway is not None
-        try:
-            await self.gateway.start()
-        except (OSError, RuntimeError) as exc:
-            self.gateway = None
-            self.gateway_error = str(exc)
-            self.tell(f"Agent hooks cannot reach this dashboard: {exc}", title="Gateway", severity="error", timeout=15)
-            return
-        if self.remotes is not None:
-            await self.remotes.apply(self.store.config)
-
-    def _catch_termination(self) -> None:
-        """SIGTERM or SIGHUP (the terminal closed): stop the agents this dashboard started, then
-        exit; they run in process groups of their own and would otherwise outlive it."""
-        loop = asyncio.get_running_loop()
-        for signum in TERMINATING:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
-                loop.add_signal_handler(signum, self._terminated, signum)
-                self._signals.append(signum)
-
     def _terminated(self, signum: int) -> None:
-        log.warning("%s: stopping the agents this dashboard started, then exiting", signal.Signals(signum).name)
-        self.run_worker(self._stop_all_and_exit(self.running_agents()), name="terminated")
+        """SIGHUP (the terminal closed), SIGTERM or SIGINT: stop the agents (their sessions stay
+        resumable), then exit; the runtime stops the rest as the app ends."""
+        log.warning("%s: the dashboard stops", signal.Signals(signum).name)
+        self.run_worker(self._stop_agents_and_exit(), name="terminated")
 
     async def on_unmount(self) -> None:
-        loop = asyncio.get_running_loop()
-        for signum in self._signals:
-            loop.remove_signal_handler(signum)
-        self._signals.clear()
-        released = self.store.approvals.release_all()
-        if released and self.gateway is not None:
-            await asyncio.sleep(0.05)  # the hooks waiting on them get their answer before the socket closes
+        self.runtime.release_signals()
+        await self.runtime.stop()
         self._subscription.close()
-        if self._watcher is not None:
-            self._watcher.stop()
-        if self.remotes is not None:
-            await self.remotes.stop_all()
-        if self.gateway is not None:
-            await self.gateway.stop()
-        if self.bridges is not None:
-            await self.bridges.stop_all()
 
     def on_ready(self) -> None:
         # Everything alive after start-up lives as long as the app: keep it out of the cyclic
@@ -196,10 +124,6 @@ class TetherApp(App[None]):
             self.notices.append(
                 NoticeRecord(self.store.clock.now(), "warning", "Config", f"unknown theme {config.dashboard.theme!r} (known: {known})")
             )
-
-    def _config_changed(self, config: Config) -> None:
-        self.store.apply_config(config)
-        self._apply_theme(config)
 
     def _tick(self) -> None:
         """Every second: ages and countdowns. A tick never takes the dashboard down."""
@@ -247,14 +171,7 @@ class TetherApp(App[None]):
                 self.tell(event.error, title="Config not applied", severity="error", timeout=15)
             elif isinstance(event, ConfigReloaded):
                 self.tell("Config reloaded", timeout=3)
-                from runners.acp.profiles import profiles_from_config
-
-                for profile in profiles_from_config(event.config.agents).values():
-                    self.launcher.registry.register_profile(profile)
-                if self.bridges is not None:
-                    self.run_worker(self.bridges.apply(event.config), name="bridges")
-                if self.remotes is not None and self.gateway is not None:
-                    self.run_worker(self.remotes.apply(event.config), name="remotes")
+                self._apply_theme(event.config)
             elif isinstance(event, Notice):
                 self.tell(event.text, severity=event.level, timeout=5)  # type: ignore[arg-type]
 
@@ -272,15 +189,16 @@ class TetherApp(App[None]):
             if health == BridgeHealth.NOT_CONFIGURED:
                 text = text or "no token in the config: tether-tui setup " + name
             lines.append((name.capitalize(), health, text))
-        config_path = str(self.config_path) if self.config_path else "no config file"
+        runtime = self.runtime
+        config_path = str(runtime.config_path) if runtime.config_path else "no config file"
         if self.store.config_error:
             lines.append(("Config", "error", self.store.config_error))
         else:
             lines.append(("Config", "ok", config_path))
-        if self.gateway is not None:
-            lines.append(("Hooks", "ok", f"listening on {self.gateway.path}"))
+        if runtime.gateway is not None:
+            lines.append(("Hooks", "ok", f"listening on {runtime.gateway.path}"))
         else:
-            lines.append(("Hooks", "error" if self.gateway_error else "off", self.gateway_error or "no gateway in this dashboard"))
+            lines.append(("Hooks", "error" if runtime.gateway_error else "off", runtime.gateway_error or "no gateway in this dashboard"))
         return lines
 
     def action_notices(self) -> None:
@@ -440,10 +358,9 @@ class TetherApp(App[None]):
         self.push_screen(ConfirmDialog(f"Stop {session.title}?"), done)
 
     async def _stop(self, session_id: str) -> None:
-        try:
-            await self.store.stop_session(session_id, by=self.user, via=Via.KEYBOARD)
-        except SessionError as exc:
-            self.tell(str(exc), severity="warning")
+        problem = await self.runtime.stop_session(session_id, by=self.user, via=Via.KEYBOARD)
+        if problem is not None:
+            self.tell(problem, severity="warning")
 
     def agent_choices(self) -> list[AgentChoice]:
         """The ACP agents (those not installed say so) and the demo scenarios."""
@@ -475,7 +392,10 @@ class TetherApp(App[None]):
         try:
             if request.demo_index is not None:
                 await self.launcher.start_demo(
-                    request.demo_index, prompt=request.prompt or None, approval_choice=request.approval_choice, speed=self.demo_speed
+                    request.demo_index,
+                    prompt=request.prompt or None,
+                    approval_choice=request.approval_choice,
+                    speed=self.runtime.demo_speed,
                 )
                 return
             await self.launcher.start(
@@ -489,31 +409,23 @@ class TetherApp(App[None]):
         except RunnerUnavailableError as exc:
             self.tell(str(exc), title="Cannot start the agent", severity="error", timeout=15)
 
-    def running_agents(self) -> list[str]:
-        """Sessions of real agents this dashboard started that have not ended."""
-        return [
-            s.id
-            for s in self.store.sessions()
-            if s.origin is Origin.RUNNER and not s.state.is_final and s.runner_type not in (None, "demo") and self.store.accepts_input(s.id)
-        ]
-
     async def action_quit(self) -> None:
-        running = self.running_agents()
+        running = self.runtime.running_agents()
         if not running:
             self.exit()
             return
 
         def done(confirmed: bool | None) -> None:
             if confirmed:
-                self.run_worker(self._stop_all_and_exit(running), name="quit")
+                self.run_worker(self._stop_agents_and_exit(), name="quit")
 
         count = len(running)
         self.push_screen(
             ConfirmDialog(f"{count} agent{'s are' if count != 1 else ' is'} running: stop {'them' if count != 1 else 'it'} and quit?"), done
         )
 
-    async def _stop_all_and_exit(self, session_ids: list[str]) -> None:
-        await asyncio.gather(*(self._stop(session_id) for session_id in session_ids), return_exceptions=True)
+    async def _stop_agents_and_exit(self) -> None:
+        await self.runtime.stop_agents()
         self.exit()
 
     def action_archive_session(self) -> None:
@@ -550,7 +462,8 @@ class TetherApp(App[None]):
 
     # ----------------------------------------------------------------- chat users
     def _running_bridges(self) -> dict[str, ChatBridge]:
-        return dict(self.bridges.bridges) if self.bridges is not None else {}
+        bridges = self.runtime.bridges
+        return dict(bridges.bridges) if bridges is not None else {}
 
     def action_pair_chat_user(self) -> None:
         """Offer a pairing code on every running bridge (even where somebody may act already)."""
@@ -609,19 +522,20 @@ class TetherApp(App[None]):
         from tether_tui.config import ConfigError
         from tether_tui.configfile import set_values
 
-        if self.config_path is None:
+        config_path = self.runtime.config_path
+        if config_path is None:
             return "This dashboard runs without a config file: nothing saved."
         keys = {"token": token} if platform == "telegram" else {"bot_token": token}
         if platform == "slack":
             keys["app_token"] = app_token
         try:
-            set_values(self.config_path, platform, {**keys, "enabled": True})
+            set_values(config_path, platform, {**keys, "enabled": True})
         except (ConfigError, OSError) as exc:
             return f"Not saved: {exc}"
         prefix = "/" if platform == "telegram" else "!"
         where = "the forum group" if platform == "telegram" else "the channel"
         return (
-            f"Saved in {self.config_path} (mode 600). {platform.capitalize()} connects in a moment; then write "
+            f"Saved in {config_path} (mode 600). {platform.capitalize()} connects in a moment; then write "
             f"{prefix}pair <the code in the top bar> in {where}."
         )
 
