@@ -91,6 +91,7 @@ class SessionLauncher:
         )
         self.store.attach_controller(session_id, _RunnerController(runner, session_id))
         self._runners[session_id] = runner
+        self.store.session(session_id).metadata["approval_choice"] = approval_choice
         if self.registry.runs_in_folder(runner_name):
             self._approval_mode(session_id, directory, approval_choice, host)
         try:
@@ -99,6 +100,42 @@ class SessionLauncher:
             await self.store.on_error(session_id, "unavailable", str(exc))
             raise
         return session_id
+
+    def why_not_resumable(self, session_id: str) -> str | None:
+        """Why this session cannot be resumed, in words; None when it can."""
+        session = self.store.session(session_id)
+        if not session.state.is_final:
+            return f"{session.title} is running"
+        if session.origin is not Origin.RUNNER or not session.runner_type or not self.registry.runs_in_folder(session.runner_type):
+            return f"{session.title} was not started here by an agent that keeps its conversations"
+        if not session.metadata.get("agent_session_id"):
+            return f"{session.title} ended before its agent opened a conversation"
+        if not self.registry.has(session.runner_type):
+            return f"no agent named {session.runner_type} in the config any more"
+        return None
+
+    async def resume(self, session_id: str, prompt: str = "") -> None:
+        """Start an ended session's agent again, in the same folder (on the same machine), and
+        have it load its conversation: same session id, so the same output history, chat
+        thread and rules. RunnerUnavailableError (in words) when it cannot be resumed."""
+        why = self.why_not_resumable(session_id)
+        if why is not None:
+            raise RunnerUnavailableError(why)
+        session = self.store.session(session_id)
+        config: dict[str, Any] = {"directory": session.directory, "resume": session.metadata["agent_session_id"]}
+        if session.host:
+            config["remote"] = self.remote(session.host)
+        assert session.runner_type is not None
+        runner = self.registry.create(session.runner_type, self.store, **config)
+        self.store.reopen(session_id)
+        self.store.append_output(session_id, "── resumed ──")
+        self.store.attach_controller(session_id, _RunnerController(runner, session_id))
+        self._runners[session_id] = runner
+        try:
+            await runner.start(session_id, prompt, int(session.metadata.get("approval_choice", 0)))
+        except RunnerUnavailableError as exc:
+            await self.store.on_error(session_id, "cannot resume", str(exc))
+            raise
 
     def kill_all(self) -> None:
         """End at once the processes of every agent started here that can be ended so (the

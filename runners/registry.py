@@ -76,6 +76,8 @@ def _acp_factory(profile: AgentProfile) -> RunnerFactory:
     def create(events: RunnerEvents, config: dict[str, Any]) -> Runner:
         from runners.acp.runner import AcpRunner
 
-        return AcpRunner(events, profile=profile, directory=config.get("directory"), remote=config.get("remote"))
+        return AcpRunner(
+            events, profile=profile, directory=config.get("directory"), remote=config.get("remote"), resume=config.get("resume")
+        )
 
     return create

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -261,3 +262,89 @@ async def test_a_codex_provider_keyed_by_any_variable_works_when_it_is_set_where
         store.approvals.decide(request.id, True, by="dev", via=Via.KEYBOARD)
         await until(lambda: project.target.exists())
         await store.stop_session(keyed, by="dev", via=Via.KEYBOARD)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("agent", ["claude", "codex", "gemini"])
+async def test_a_real_agent_whose_runtime_was_killed_resumes_from_the_dashboard_and_from_telegram(tmp_path, acp_agents, cli_agents, agent):
+    """A turn; the runtime killed with SIGKILL; a new runtime; resumed with r, a follow-up; ended,
+    resumed with /resume in its Telegram topic, a follow-up from the phone. Each follow-up reaches
+    the model with the turns before it (the agent loaded its conversation), and the output
+    history, the topic and the session's rule are the ones from before. Gemini CLI cannot load
+    a conversation: that is said, and a new session offered."""
+    from tests.fakes.telegram_api import FakeTelegram
+    from tests.runtime_process import build
+    from tests.test_resume import killed_runtime
+    from tests.test_telegram import ALICE, GROUP
+    from tether_tui.app import TetherApp
+    from tether_tui.app.screens.dialogs import ConfirmDialog
+    from tether_tui.app.screens.new_session import NewSessionDialog
+
+    def asked(text: str) -> dict | None:
+        return next((body for _, body in model.requests if text in json.dumps(body)), None)
+
+    fake = FakeTelegram(group_id=GROUP)
+    await fake.start()
+    project = Project(tmp_path, agent)
+    data = tmp_path / "data"
+    data.mkdir()
+    try:
+        with ScriptedModel(f"echo acp > {project.target}") as model:
+            profile = profile_for(agent, acp_agents, cli_agents, project.home, model.url, project.path)
+            spec = {
+                "data": str(data),
+                "folder": str(project.path),
+                "prompt": "Write the file please",
+                "profile": {**dataclasses.asdict(profile), "command": list(profile.command)},
+                "session_rule": True,
+                "telegram": {"url": fake.base_url, "token": fake.token, "group": fake.group_id, "allowed": [ALICE["id"]]},
+            }
+            session_id = await asyncio.to_thread(killed_runtime, spec)  # the fake Bot API answers meanwhile
+            assert project.target.read_text() == "acp\n"  # the first turn ran, under the session's rule
+            (topic,) = fake.topics
+
+            runtime = build(spec)
+            store = runtime.store
+            app = TetherApp(runtime, user="dev")
+            async with app.run_test(size=(120, 36)) as pilot:
+                await until(lambda: store.has_session(session_id), 30)
+                session = store.session(session_id)
+                assert session.resumable and session.metadata["ended"] == "the dashboard stopped"
+                assert any(r.session_id == session_id for r in store.approvals.rules())
+                history = store.output(session_id).lines()
+                assert "All done." in history
+                await pilot.pause()
+                assert app.screen.selected_session_id == session_id
+                await pilot.press("r")
+                if agent == "gemini":
+                    # Gemini CLI 0.61 offers session/load, but its load fails ("No previous sessions
+                    # found for this project"): said in words, and a new session in the folder offered
+                    await until(lambda: isinstance(app.screen, ConfirmDialog))
+                    assert "Gemini CLI could not load its conversation" in app.screen.question
+                    assert "No previous sessions found for this project" in app.screen.question
+                    await pilot.press("y")
+                    await pilot.pause()
+                    assert isinstance(app.screen, NewSessionDialog)
+                    assert app.screen.query_one("#folder").value == str(project.path) and app.screen.chosen_agent == "gemini"
+                    return
+                await until(lambda: session.state is SessionState.WAITING_INPUT or session.state.is_final)
+                assert not session.state.is_final, "\n".join(store.output(session_id).lines())
+                await app.send_input(session_id, "Second question")
+                await until(lambda: asked("Second question") is not None)
+                assert "Write the file please" in json.dumps(asked("Second question"))  # the conversation was loaded
+                await until(lambda: session.state is SessionState.WAITING_INPUT)
+                assert store.output(session_id).lines()[: len(history)] == history  # the same history, carried on
+
+                await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
+                fake.push_text("/resume", thread_id=topic, user=ALICE)
+                await until(lambda: session.state in (SessionState.WAITING_INPUT, SessionState.ERROR))
+                assert not session.state.is_final, "\n".join(store.output(session_id).lines())
+                fake.push_text("Third question", thread_id=topic, user=ALICE)
+                await until(lambda: asked("Third question") is not None)
+                third = json.dumps(asked("Third question"))
+                assert "Write the file please" in third and "Second question" in third
+                await until(lambda: session.state is SessionState.WAITING_INPUT)
+                assert list(fake.topics) == [topic]  # the same topic all along
+                await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
+    finally:
+        await fake.stop()

@@ -190,6 +190,8 @@ def open_runtime(args: argparse.Namespace, *, demo: bool, log_stderr: bool = Fal
     if demo and not args.no_demo and config.dashboard.demo:
         demo_sessions = args.demo if args.demo is not None else config.dashboard.demo_sessions
 
+    import sqlite3
+
     from bridges.supervisor import BridgeSupervisor
     from runners import default_registry
     from runners.acp.profiles import profiles_from_config
@@ -199,7 +201,16 @@ def open_runtime(args: argparse.Namespace, *, demo: bool, log_stderr: bool = Fal
     from tether_tui.gateway import Gateway
     from tether_tui.remotes import RemoteSupervisor
     from tether_tui.runtime import Runtime
+    from tether_tui.state import StateFile
 
+    state = StateFile(data_dir() / "state.sqlite3")
+    try:
+        state.open()
+    except (sqlite3.Error, OSError) as exc:
+        print(f"tether-tui: cannot keep sessions in {state.path}: {exc}", file=sys.stderr)
+        audit.close()
+        lock.release()
+        return 2
     launcher = SessionLauncher(store, default_registry(profiles_from_config(config.agents)))
     commands = CommandRegistry(store)
     start_from_chat = ChatStarter(launcher, lambda: store.config.runners.allowed_roots, demo_speed=args.demo_speed)
@@ -211,6 +222,7 @@ def open_runtime(args: argparse.Namespace, *, demo: bool, log_stderr: bool = Fal
         gateway=gateway,
         remotes=RemoteSupervisor(store, gateway),
         bridges=BridgeSupervisor(store, commands, start_session=start_from_chat, config_path=config_path),
+        state=state,
         config_path=config_path,
         demo_sessions=demo_sessions,
         demo_speed=args.demo_speed,

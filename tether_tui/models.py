@@ -72,6 +72,11 @@ class Session:
     host: str | None = None
     """The remote (``[remotes.NAME]``) the session runs on; None: this machine."""
 
+    @property
+    def resumable(self) -> bool:
+        """Ended, and its agent keeps the conversation under an id it gave (ACP agents)."""
+        return self.state.is_final and self.origin is Origin.RUNNER and bool(self.metadata.get("agent_session_id"))
+
 
 class Outcome(StrEnum):
     ALLOW = "allow"

@@ -19,9 +19,11 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tether_tui.commands import CommandDef
 from tether_tui.config import Config, ConfigWatcher
 from tether_tui.events import ConfigReloaded, Notice
 from tether_tui.models import Origin, Via
+from tether_tui.state import STOPPED_REASON
 from tether_tui.store import SessionError, SessionStore
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from tether_tui.commands import CommandRegistry
     from tether_tui.gateway import Gateway
     from tether_tui.remotes import RemoteSupervisor
+    from tether_tui.state import StateFile
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +56,14 @@ class Runtime:
         gateway: Gateway | None = None,
         bridges: BridgeSupervisor | None = None,
         remotes: RemoteSupervisor | None = None,
+        state: StateFile | None = None,
         config_path: Path | None = None,
         demo_sessions: int = 0,
         demo_speed: float = 1.0,
         run_engine: bool = True,
     ) -> None:
-        """``remotes`` needs ``gateway`` (hooks on remote machines arrive through it)."""
+        """``remotes`` needs ``gateway`` (hooks on remote machines arrive through it).
+        ``state``: where sessions and their output outlive the process (none: nowhere)."""
         from runners.launcher import SessionLauncher
         from tether_tui.commands import CommandRegistry
 
@@ -69,10 +74,12 @@ class Runtime:
         self.gateway_error: str | None = None
         self.bridges = bridges
         self.remotes = remotes
+        self.state = state
         self.config_path = config_path
         self.demo_sessions = demo_sessions
         self.demo_speed = demo_speed
         self.run_engine = run_engine
+        self.commands.register("resume", CommandDef("Resume this ended session: its agent loads the conversation", self._resume_command))
         self.watcher: ConfigWatcher | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._signals: list[int] = []
@@ -81,13 +88,15 @@ class Runtime:
 
     # ----------------------------------------------------------------- start
     async def start(self) -> None:
-        """Start everything, in this order: the approval
+        """Start everything, in this order: the sessions the last run left (state), the approval
         sweeper, config reload handling, the config watcher, the gateway (then the remotes
         that need it), the chat bridges, the demo sessions."""
         if self._started:
             return
         self._started = True
         self._stopped = asyncio.Event()
+        if self.state is not None:
+            self._restore(self.state)
         if self.run_engine:
             self.spawn(self.store.approvals.run(), "approval engine")
         self.spawn(self._follow_reloads(), "config reloads")
@@ -100,6 +109,29 @@ class Runtime:
             self.spawn(self.bridges.apply(self.store.config), "bridges")
         for index in range(self.demo_sessions):
             self.spawn(self.launcher.start_demo(index, speed=self.demo_speed), f"demo {index}")
+
+    def _restore(self, state: StateFile) -> None:
+        if state.set_aside is not None:
+            self.store.bus.publish(
+                Notice(f"The saved sessions could not be read: moved to {state.set_aside}; starting with none", level="warning")
+            )
+        restored = state.restore(self.store)
+        state.watch(self.store)
+        self.spawn(state.follow(), "state")
+        resumable = [sid for sid in restored if self.launcher.why_not_resumable(sid) is None]
+        if resumable:
+            count = len(resumable)
+            self.store.bus.publish(
+                Notice(f"{count} session{'s' if count != 1 else ''} from the last run can be resumed: select one and press r")
+            )
+        if state.withdrawn:
+            self.store.bus.publish(
+                Notice(
+                    f"{state.withdrawn} request{'s were' if state.withdrawn != 1 else ' was'} still waiting when the last run ended:"
+                    " withdrawn (see the audit log)",
+                    level="warning",
+                )
+            )
 
     def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run ``work`` for as long as the runtime runs (cancelled by ``stop()``); a failure is
@@ -182,8 +214,10 @@ class Runtime:
         return None
 
     async def stop_agents(self) -> None:
-        """Every agent this runtime started is stopped; sessions the state keeps stay resumable."""
+        """Every agent this runtime started is stopped; their sessions stay resumable."""
         running = [s.id for s in self.store.sessions() if self.store.accepts_input(s.id) and s.origin is Origin.RUNNER]
+        for session_id in running:
+            self.store.session(session_id).metadata["ended"] = STOPPED_REASON
         stops = [asyncio.ensure_future(self.stop_session(sid, by="tether-tui", via=Via.SYSTEM)) for sid in running]
         if not stops:
             return
@@ -192,6 +226,19 @@ class Runtime:
             log.warning("%d agents did not stop within %.1f s: ending their process groups", len(late), AGENTS_BUDGET)
             self.launcher.kill_all()
             await asyncio.wait(late, timeout=0.3)
+
+    async def _resume_command(self, session_id: str | None, prompt: str) -> str:
+        """``resume`` from chat, in the session's thread: what became of it, in words."""
+        from runners.protocol import RunnerUnavailableError
+
+        if session_id is None or not self.store.has_session(session_id):
+            return "Write resume in the thread of the session to resume."
+        title = self.store.session(session_id).title
+        try:
+            await self.launcher.resume(session_id, prompt.strip())
+        except RunnerUnavailableError as exc:
+            return f"Cannot resume {title}: {exc}. Start a new session in its folder with new."
+        return f"Resumed {title}: its agent loaded the conversation" + (" and has the prompt." if prompt.strip() else ".")
 
     # ----------------------------------------------------------------- stop
     async def stop(self) -> None:
@@ -226,6 +273,8 @@ class Runtime:
             task.cancel()
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=left())
+        if self.state is not None:
+            self.state.close()
 
 
 async def _step(name: str, work: Awaitable[Any], budget: float) -> None:

@@ -129,6 +129,32 @@ class SessionStore:
         self.bus.publish(SessionAdded(session))
         return session
 
+    def restore_session(self, session: Session, lines: list[str], first_seq: int = 0) -> None:
+        """A session an earlier run left (see :mod:`tether_tui.state`), with its output history."""
+        if session.id in self._sessions:
+            raise SessionError(f"session {session.id} exists already")
+        session.title = self.unique_title(session.title)
+        history = self.config.history
+        buffer = OutputBuffer(history.max_lines, history.max_bytes)
+        buffer.first_seq = buffer.next_seq = first_seq
+        buffer.extend(lines)
+        self._sessions[session.id] = session
+        self._outputs[session.id] = buffer
+        self.bus.publish(SessionAdded(session))
+
+    def reopen(self, session_id: str) -> Session:
+        """An ended session starts again under the same id (resumed): same output, same rules."""
+        session = self.session(session_id)
+        if not session.state.is_final:
+            raise SessionError(f"{session.title} has not ended")
+        session.state = SessionState.STARTING
+        session.error = None
+        session.exit_code = None
+        session.metadata.pop("ended", None)
+        self._controllers.pop(session_id, None)
+        self.bus.publish(SessionChanged(session))
+        return session
+
     def unique_title(self, title: str, session_id: str | None = None) -> str:
         """``title``, or ``title #2``, ``#3``… when another session has it already: two sessions
         are never told apart by guessing (two Claude hooks in one repository, say). What a screen

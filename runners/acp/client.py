@@ -47,6 +47,8 @@ class AcpClient:
         """Tool call ids whose permission the store still waits on."""
         self.answered = False
         """The agent said something or used a tool in this turn."""
+        self.replaying = False
+        """The agent replays a loaded conversation: its output is in the history already."""
 
     @property
     def session_id(self) -> str:
@@ -80,6 +82,8 @@ class AcpClient:
 
     async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
         kind = getattr(update, "session_update", None)
+        if self.replaying and kind != "usage_update":
+            return
         if kind == "agent_message_chunk":
             text = getattr(update.content, "text", None)
             message_id = getattr(update, "message_id", None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -53,6 +54,10 @@ class AcpSession:
     """Lines the agent has written to stderr so far (the last ones are in ``stderr_tail``)."""
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     exit_code: int | None = None
+    resume: str | None = None
+    """The agent's own id of the conversation to load, instead of a new one."""
+    opened: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    """Done once the conversation is open (new or loaded); its exception says why it is not."""
 
 
 def _existing_folder(directory: str) -> str:
@@ -66,13 +71,22 @@ class AcpRunner:
     runner_type = "acp"
 
     def __init__(
-        self, events: RunnerEvents, *, profile: AgentProfile, directory: str | None = None, remote: RemoteSettings | None = None
+        self,
+        events: RunnerEvents,
+        *,
+        profile: AgentProfile,
+        directory: str | None = None,
+        remote: RemoteSettings | None = None,
+        resume: str | None = None,
     ) -> None:
-        """``remote``: run the agent on that machine through ssh (``directory`` is a folder there)."""
+        """``remote``: run the agent on that machine through ssh (``directory`` is a folder there).
+        ``resume``: the agent's id of a conversation to carry on (ACP session/resume or
+        session/load, whichever the agent offers) instead of starting a new one."""
         self.events = events
         self.profile = profile
         self.directory = directory
         self.remote = remote
+        self.resume = resume
         self.runner_type = profile.name
         self._sessions: dict[str, AcpSession] = {}
         self._background: set[asyncio.Future[None]] = set()
@@ -81,7 +95,8 @@ class AcpRunner:
     # ----------------------------------------------------------------- Runner
     async def start(self, session_id: str, prompt: str, approval_choice: int) -> None:
         """Start the agent process, open an ACP session in the folder and send the first
-        prompt. Raises RunnerUnavailableError when the agent cannot be started."""
+        prompt (none: wait for input). Raises RunnerUnavailableError when the agent cannot be
+        started, or, resuming, when it cannot carry on the conversation (it says why)."""
         if self.remote is not None:
             try:
                 directory = await remote_folder(self.remote, self.directory or "~")
@@ -93,7 +108,7 @@ class AcpRunner:
             command = self.profile.resolve()
             directory = _existing_folder(self.directory or os.getcwd())
             cwd, env = directory, self.profile.environment()
-        session = AcpSession(session_id, directory, approval_choice)
+        session = AcpSession(session_id, directory, approval_choice, resume=self.resume)
         self._sessions[session_id] = session
         try:
             session.process = await asyncio.create_subprocess_exec(
@@ -111,6 +126,8 @@ class AcpRunner:
             raise RunnerUnavailableError(f"{self.profile.label}: cannot start {command[0]}: {exc}") from exc
         session.tasks.append(asyncio.create_task(self._drain_stderr(session), name=f"stderr {session_id}"))
         session.tasks.append(asyncio.create_task(self._run(session, prompt), name=f"acp {session_id}"))
+        if session.resume is not None:
+            await asyncio.shield(session.opened)
 
     async def send_input(self, session_id: str, text: str) -> None:
         session = self._sessions.get(session_id)
@@ -163,7 +180,7 @@ class AcpRunner:
         try:
             from acp.schema import ClientCapabilities, FileSystemCapabilities, Implementation
 
-            await asyncio.wait_for(
+            initialized = await asyncio.wait_for(
                 session.conn.initialize(
                     protocol_version=acp.PROTOCOL_VERSION,
                     client_capabilities=ClientCapabilities(fs=FileSystemCapabilities(), terminal=False),
@@ -171,25 +188,29 @@ class AcpRunner:
                 ),
                 START_TIMEOUT,
             )
-            created = await asyncio.wait_for(session.conn.new_session(cwd=session.directory, mcp_servers=[]), START_TIMEOUT)
-            session.acp_session_id = created.session_id
-            client.modes = getattr(getattr(created, "modes", None), "available_modes", None) or []
+            opened = await self._open(session, client, getattr(initialized, "agent_capabilities", None))
+            session.acp_session_id = getattr(opened, "session_id", None) or session.resume
+            if not session.opened.done():
+                session.opened.set_result(None)
+            await self.events.on_metadata(session.session_id, "agent_session_id", session.acp_session_id, None)
+            client.modes = getattr(getattr(opened, "modes", None), "available_modes", None) or []
             await self._apply_mode(session)
             await self.events.on_header(
                 session.session_id, title=f"{self.profile.name} · {os.path.basename(session.directory)}", provider=self.profile.label
             )
-            text: str | None = prompt
-            while text is not None and not session.stopping:
-                await self._turn(session, client, text)
-                if session.stopping:
-                    break
-                reasons = client.take_denial_reasons()
-                if reasons and session.inputs.empty():
-                    text = "\n".join(reasons)  # a reason given with a denial is the agent's next prompt
-                    await self.events.on_output(session.session_id, "stdout", f"› {text}", is_final=False)
-                    continue
-                for reason in reasons:
-                    session.inputs.put_nowait(reason)
+            text: str | None = prompt or None
+            while not session.stopping:
+                if text is not None:
+                    await self._turn(session, client, text)
+                    if session.stopping:
+                        break
+                    reasons = client.take_denial_reasons()
+                    if reasons and session.inputs.empty():
+                        text = "\n".join(reasons)  # a reason given with a denial is the agent's next prompt
+                        await self.events.on_output(session.session_id, "stdout", f"› {text}", is_final=False)
+                        continue
+                    for reason in reasons:
+                        session.inputs.put_nowait(reason)
                 if session.inputs.empty():
                     await self.events.on_awaiting_input(session.session_id)
                 text = await session.inputs.get()
@@ -199,11 +220,54 @@ class AcpRunner:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            if not session.opened.done():
+                session.opened.set_exception(RunnerUnavailableError(self._why_not_opened(session, exc)))
             if not session.stopping:
                 await self._failed(session, exc)
         finally:
+            if not session.opened.done():
+                session.opened.set_exception(RunnerUnavailableError(f"{self.profile.label} stopped before the conversation opened"))
             if not session.stopping:
                 await self._end_process(session)
+
+    async def _open(self, session: AcpSession, client: AcpClient, capabilities: Any) -> Any:
+        """A new conversation, or the one to resume: by session/resume when the agent offers it
+        (nothing replayed), else by session/load (its replay is not shown again: the history
+        has it)."""
+        conn = session.conn
+        if session.resume is None:
+            return await asyncio.wait_for(conn.new_session(cwd=session.directory, mcp_servers=[]), START_TIMEOUT)
+        offers_resume = getattr(getattr(capabilities, "session_capabilities", None), "resume", None) is not None
+        if offers_resume:
+            return await asyncio.wait_for(
+                conn.resume_session(session_id=session.resume, cwd=session.directory, mcp_servers=[]), START_TIMEOUT
+            )
+        if getattr(capabilities, "load_session", False):
+            client.replaying = True
+            try:
+                return await asyncio.wait_for(
+                    conn.load_session(cwd=session.directory, session_id=session.resume, mcp_servers=[]), START_TIMEOUT
+                )
+            finally:
+                client.replaying = False
+        raise RunnerUnavailableError(
+            f"{self.profile.label} cannot carry on a conversation: it offers neither session/load nor session/resume"
+        )
+
+    def _why_not_opened(self, session: AcpSession, exc: BaseException) -> str:
+        """Why the conversation did not open, in the agent's own words where it gave any."""
+        if isinstance(exc, RunnerUnavailableError):
+            return str(exc)
+        reason = str(exc) or type(exc).__name__
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict):
+            detail = data.get("details") or data.get("message")
+            reason += f" ({detail})" if detail else f" ({json.dumps(data)[:300]})"
+        elif data:
+            reason += f" ({str(data)[:300]})"
+        doing = "load its conversation" if session.resume else "open a conversation"
+        tail = f"; it said: {session.stderr_tail[-1]}" if session.stderr_tail else ""
+        return f"{self.profile.label} could not {doing}: {reason}{tail}"
 
     async def _turn(self, session: AcpSession, client: AcpClient, text: str) -> None:
         from acp import text_block

@@ -8,14 +8,19 @@ tests and benchmarks of the ACP runner. Run as ``python tests/fakes/acp_agent.py
 - ``crash``: writes to stderr and exits with 3 in the middle of a turn.
 - ``stderr MB``: writes MB megabytes to stderr, then works like ``shell``.
 - ``giveup``: asks permission for the shell call, then ends its turn without waiting.
+- ``remember`` (or ``remember-resume``): keeps each conversation in ``$FAKE_ACP_SESSIONS`` and
+  offers session/load (or session/resume); every answer quotes all the prompts of the
+  conversation so far, so a test sees whether a restarted agent carried on the same one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import sys
+from pathlib import Path
 from typing import Any
 
 import acp
@@ -24,9 +29,13 @@ from acp.schema import (
     AgentCapabilities,
     AllowedOutcome,
     InitializeResponse,
+    LoadSessionResponse,
     NewSessionResponse,
     PermissionOption,
     PromptResponse,
+    ResumeSessionResponse,
+    SessionCapabilities,
+    SessionResumeCapabilities,
     ToolCallUpdate,
     UsageUpdate,
 )
@@ -43,7 +52,42 @@ class ScriptedAgent:
         self.conn = conn
 
     async def initialize(self, protocol_version: int, **kwargs: Any) -> InitializeResponse:
-        return InitializeResponse(protocol_version=PROTOCOL_VERSION, agent_capabilities=AgentCapabilities())
+        capabilities = AgentCapabilities()
+        if self.mode[0] == "remember":
+            capabilities = AgentCapabilities(load_session=True)
+        elif self.mode[0] == "remember-resume":
+            capabilities = AgentCapabilities(session_capabilities=SessionCapabilities(resume=SessionResumeCapabilities()))
+        return InitializeResponse(protocol_version=PROTOCOL_VERSION, agent_capabilities=capabilities)
+
+    # ----------------------------------------------------------------- remembered conversations
+    def _conversation(self, session_id: str) -> Path:
+        return Path(os.environ["FAKE_ACP_SESSIONS"]) / f"{session_id}.json"
+
+    def _prompts(self, session_id: str) -> list[str]:
+        path = self._conversation(session_id)
+        return json.loads(path.read_text()) if path.exists() else []
+
+    async def load_session(self, cwd: str, session_id: str, mcp_servers: list[Any] | None = None, **kwargs: Any) -> LoadSessionResponse:
+        if not self._conversation(session_id).exists():
+            raise acp.RequestError.resource_not_found(session_id)
+        self.cwd = cwd
+        self.cancelled[session_id] = asyncio.Event()
+        for prompt in self._prompts(session_id):  # session/load replays the conversation
+            await self.say(session_id, f"(replayed) {prompt}")
+        return LoadSessionResponse()
+
+    async def resume_session(self, cwd: str, session_id: str, mcp_servers: list[Any] | None = None, **kwargs: Any) -> ResumeSessionResponse:
+        if not self._conversation(session_id).exists():
+            raise acp.RequestError.resource_not_found(session_id)
+        self.cwd = cwd
+        self.cancelled[session_id] = asyncio.Event()
+        return ResumeSessionResponse()
+
+    async def remember(self, session_id: str, text: str) -> PromptResponse:
+        prompts = [*self._prompts(session_id), text]
+        self._conversation(session_id).write_text(json.dumps(prompts))
+        await self.say(session_id, f"Turn {len(prompts)}. The conversation so far: {' | '.join(prompts)}")
+        return PromptResponse(stop_reason="end_turn")
 
     async def new_session(self, cwd: str, mcp_servers: list[Any] | None = None, **kwargs: Any) -> NewSessionResponse:
         session_id = f"acp-{secrets.token_hex(4)}"
@@ -62,6 +106,8 @@ class ScriptedAgent:
         text = " ".join(getattr(block, "text", "") for block in prompt).strip()
         self.cancelled[session_id] = asyncio.Event()
         kind = self.mode[0]
+        if kind.startswith("remember"):
+            return await self.remember(session_id, text)
         if kind == "flood":
             rate, seconds = float(self.mode[1]), float(self.mode[2])
             for index in range(int(rate * seconds)):
@@ -145,7 +191,7 @@ def main() -> None:
             sys.stderr.write(chunk)
         sys.stderr.flush()
         mode = ["shell"]
-    asyncio.run(acp.run_agent(ScriptedAgent(mode)))
+    asyncio.run(acp.run_agent(ScriptedAgent(mode), use_unstable_protocol=True))  # session/resume is unstable in ACP
 
 
 if __name__ == "__main__":

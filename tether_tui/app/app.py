@@ -377,14 +377,56 @@ class TetherApp(App[None]):
         folders = [s.directory for s in reversed(self.store.sessions()) if s.directory and os.path.isdir(s.directory)]
         return list(dict.fromkeys(short_path(f) for f in folders))
 
-    def action_new_session(self) -> None:
+    def action_new_session(self, folder: str | None = None, agent: str | None = None, host: str | None = None) -> None:
         def done(request: NewSessionRequest | None) -> None:
             if request is not None:
                 self.run_worker(self._start_session(request), name="new session")
 
         hosts = [(remote.name, remote.destination) for remote in self.store.config.remotes if remote.enabled]
-        dialog = NewSessionDialog(self.agent_choices(), folder=self.start_folder, recent=self.recent_folders(), hosts=hosts)
+        dialog = NewSessionDialog(
+            self.agent_choices(), folder=folder or self.start_folder, recent=self.recent_folders(), hosts=hosts, agent=agent, host=host
+        )
         self.push_screen(dialog, done)
+
+    def action_resume_session(self) -> None:
+        """Resume the selected ended session: its agent loads the conversation. One that cannot
+        be resumed says why, and a new session in the same folder is offered instead."""
+        screen = self._main_screen()
+        session_id = screen.selected_session_id if screen else None
+        if session_id is None or not self.store.has_session(session_id):
+            self.tell("Select an ended session to resume", severity="warning", timeout=4)
+            return
+        session = self.store.session(session_id)
+        if not session.state.is_final:
+            self.tell(f"{session.title} is running: nothing to resume", timeout=4)
+            return
+        why = self.launcher.why_not_resumable(session_id)
+        if why is None:
+            self.run_worker(self._resume(session_id), name=f"resume {session_id}")
+            return
+        self._offer_new_session(session_id, why)
+
+    async def _resume(self, session_id: str) -> None:
+        from runners.protocol import RunnerUnavailableError
+
+        title = self.store.session(session_id).title
+        self.tell(f"Resuming {title}…", timeout=3)
+        try:
+            await self.launcher.resume(session_id)
+        except RunnerUnavailableError as exc:
+            self._offer_new_session(session_id, str(exc))
+
+    def _offer_new_session(self, session_id: str, why: str) -> None:
+        session = self.store.session(session_id)
+        agent = session.runner_type if session.runner_type and self.launcher.registry.has(session.runner_type) else None
+        folder = session.directory
+
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self.action_new_session(folder=folder, agent=agent, host=session.host)
+
+        where = f" in {short_path(folder)}" if folder else ""
+        self.push_screen(ConfirmDialog(f"Cannot resume: {why}.\nStart a new session{where} instead?"), done)
 
     async def _start_session(self, request: NewSessionRequest) -> None:
         from runners.protocol import RunnerUnavailableError
@@ -550,6 +592,9 @@ class TetherApp(App[None]):
     async def run_chat_command(self, name: str, args: str, session_id: str | None) -> None:
         if name == "stop":
             self.action_stop_session(session_id)
+            return
+        if name == "resume":
+            self.action_resume_session()
             return
         try:
             reply = await self.commands.run(name, session_id, args, by=self.user, via=Via.KEYBOARD)

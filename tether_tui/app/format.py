@@ -31,11 +31,13 @@ STATE_SHORT = {
 }
 
 
-def state_text(state: SessionState, short: bool = True, *, queued_input: bool = False) -> Text:
+def state_text(state: SessionState, short: bool = True, *, queued_input: bool = False, resumable: bool = False) -> Text:
     icon, style = STATE_STYLE[state]
     label = STATE_SHORT[state] if short else state.value
     if queued_input and not state.is_final:
         return Text(f"{icon} queued" if short else f"{icon} {label}, input queued", style="bold cyan")
+    if resumable and state.is_final:
+        return Text("↻ resume" if short else f"{icon} {label}, resumable (r)", style="cyan")
     return Text(f"{icon} {label}", style=style)
 
 

@@ -25,6 +25,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("m", "Notices: every message so far, and what is wrong now, in full"),
     ("x", "Revoke the highlighted auto-approve timer"),
     ("s", "Stop the selected session (asks first)"),
+    ("r", "Resume the selected ended session: its agent loads the conversation"),
     ("A", "Archive the selected session (ended, or a hook session with nothing waiting)"),
     ("n", "Start a new demo session"),
     ("ctrl+p", "Command palette: /help /status /stop /usage /timers …"),

@@ -66,6 +66,7 @@ class MainScreen(Screen[None]):
         Binding("x", "app.revoke", "Revoke timer", show=False),
         Binding("s", "app.stop_session", "Stop", show=False),
         Binding("n", "app.new_session", "New", show=False),
+        Binding("r", "app.resume_session", "Resume", show=False),
         Binding("W", "toggle_wrap", "Wrap", show=False),
         Binding("A", "app.archive_session", "Archive", show=False),
         Binding("escape", "leave_input", "Leave input", show=False),

@@ -68,11 +68,16 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
         folder: str | None = None,
         recent: list[str] | None = None,
         hosts: list[tuple[str, str]] | None = None,
+        agent: str | None = None,
+        host: str | None = None,
     ) -> None:
-        """``hosts``: the remotes an agent may be started on, as (name, description)."""
+        """``hosts``: the remotes an agent may be started on, as (name, description).
+        ``agent`` and ``host``: chosen at first (a new session in place of one that cannot resume)."""
         super().__init__()
         self.agents = agents
         self.hosts = hosts or []
+        self.chosen_agent = agent
+        self.chosen_host = host
         self.folder = folder or os.getcwd()
         self.recent = [f for f in (recent or []) if f != self.folder][:5]
 
@@ -80,7 +85,9 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
         with VerticalScroll(classes="dialog", id="new-session"):
             yield Label("New session", classes="title")
             with RadioSet(id="agent"):
-                first = next((i for i, a in enumerate(self.agents) if a.unavailable is None), 0)
+                first = next((i for i, a in enumerate(self.agents) if a.name == self.chosen_agent), None)
+                if first is None:
+                    first = next((i for i, a in enumerate(self.agents) if a.unavailable is None), 0)
                 for index, agent in enumerate(self.agents):
                     label = agent.label if agent.unavailable is None else f"{agent.label}: {_why_not(agent.unavailable)}"
                     # with remotes, an agent missing here may be there: said when started
@@ -89,9 +96,9 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
             if self.hosts:
                 yield Label("Machine", classes="field")
                 with RadioSet(id="host"):
-                    yield RadioButton("this machine", value=True)
+                    yield RadioButton("this machine", value=self.chosen_host is None)
                     for name, description in self.hosts:
-                        yield RadioButton(Content(f"{name} ({description})"))
+                        yield RadioButton(Content(f"{name} ({description})"), value=name == self.chosen_host)
             yield Label("Folder", classes="field")
             yield Input(self.folder, id="folder")
             if self.recent:

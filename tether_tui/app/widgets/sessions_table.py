@@ -20,7 +20,15 @@ class SessionsTable(FittedTable):
     def upsert(self, session: Session, pending: int, *, queued_input: bool = False) -> None:
         title = Text(session.title, style="bold" if pending or session.needs_attention else "", overflow="ellipsis", no_wrap=True)
         pending_text = Text(str(pending), style="bold yellow") if pending else Text("·", style="dim")
-        self.put_row(session.id, (title, origin_text(session.origin), state_text(session.state, queued_input=queued_input), pending_text))
+        self.put_row(
+            session.id,
+            (
+                title,
+                origin_text(session.origin),
+                state_text(session.state, queued_input=queued_input, resumable=session.resumable),
+                pending_text,
+            ),
+        )
         self.border_title = f"Sessions ({self.row_count})"
 
     def forget(self, session_id: str) -> None:
