@@ -128,6 +128,16 @@ async def show_nothing_waiting(pilot) -> None:
     await pilot.press("d")  # claude's request denied: claude has nothing left, the hint says where to go
 
 
+async def show_resumable(pilot) -> None:
+    """The docs session came back from the last run, which the dashboard's stop ended."""
+    store = pilot.app.store
+    store.session("s-docs").metadata.update(agent_session_id="0f5e2c9a-resumable", ended="the dashboard stopped")
+    store.append_output("s-docs", "── the dashboard stopped · r resumes it ──")
+    store.update_session("s-docs", needs_attention=False)
+    await pilot.pause()
+    pilot.app.screen.select_session("s-docs")
+
+
 VIEWS = {
     "dashboard": show_dashboard,
     "approval-details": show_details,
@@ -138,6 +148,7 @@ VIEWS = {
     "new-session": show_new_session,
     "notices": show_notices,
     "nothing-waiting": show_nothing_waiting,
+    "resumable": show_resumable,
 }
 """The states that snapshot tests check and screenshots/ shows, by name."""
 

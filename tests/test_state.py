@@ -59,8 +59,9 @@ def test_output_is_kept_to_the_history_cap_and_comes_back_in_order(tmp_path):
     reopened = StateFile(tmp_path / "state.sqlite3")
     assert reopened.restore(again) == ["acp-1"]
     buffer = again.output("acp-1")
-    assert buffer.lines() == [f"line {index}" for index in range(70, 120)]
-    assert buffer.first_seq == 70 and buffer.next_seq == 120
+    # the note that it ended comes last, within the same cap
+    assert buffer.lines() == [*(f"line {index}" for index in range(71, 120)), "── the dashboard ended while this ran ──"]
+    assert buffer.first_seq == 71 and buffer.next_seq == 121
     session = again.session("acp-1")
     assert session.state is SessionState.STOPPED and session.metadata["ended"] == "the dashboard stopped"
 

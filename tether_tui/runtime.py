@@ -23,7 +23,7 @@ from tether_tui.commands import CommandDef
 from tether_tui.config import Config, ConfigWatcher
 from tether_tui.events import ConfigReloaded, Notice
 from tether_tui.models import Origin, Via
-from tether_tui.state import STOPPED_REASON
+from tether_tui.state import RESUMES, STOPPED_REASON
 from tether_tui.store import SessionError, SessionStore
 
 if TYPE_CHECKING:
@@ -217,7 +217,9 @@ class Runtime:
         """Every agent this runtime started is stopped; their sessions stay resumable."""
         running = [s.id for s in self.store.sessions() if self.store.accepts_input(s.id) and s.origin is Origin.RUNNER]
         for session_id in running:
-            self.store.session(session_id).metadata["ended"] = STOPPED_REASON
+            session = self.store.session(session_id)
+            session.metadata["ended"] = STOPPED_REASON
+            self.store.append_output(session_id, f"── {STOPPED_REASON}{RESUMES if session.metadata.get('agent_session_id') else ''} ──")
         stops = [asyncio.ensure_future(self.stop_session(sid, by="tether-tui", via=Via.SYSTEM)) for sid in running]
         if not stops:
             return

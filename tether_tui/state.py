@@ -29,6 +29,8 @@ SCHEMA_VERSION = 1
 ENDED_KEPT = 50
 """Ended sessions kept (the newest); archiving one in the dashboard forgets it at once."""
 STOPPED_REASON = "the dashboard stopped"
+RESUMES = " · r resumes it"
+"""Said after an ended session's last line when its agent can carry on the conversation."""
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
@@ -161,8 +163,11 @@ class StateFile:
                 metadata=details,
                 host=host,
             )
-            lines = self.db.execute("SELECT seq, line FROM output WHERE session_id = ? ORDER BY seq", (session_id,)).fetchall()
-            store.restore_session(session, [line for _seq, line in lines], lines[0][0] if lines else 0)
+            rows = self.db.execute("SELECT seq, line FROM output WHERE session_id = ? ORDER BY seq", (session_id,)).fetchall()
+            lines = [line for _seq, line in rows]
+            if details.get("ended") == STOPPED_REASON and not (lines and lines[-1].startswith(f"── {STOPPED_REASON}")):
+                lines.append(f"── the dashboard ended while this ran{RESUMES if details.get('agent_session_id') else ''} ──")
+            store.restore_session(session, lines, rows[0][0] if rows else 0)
             restored.append(session_id)
         return restored
 
