@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from tether_tui.config import DiscordSettings, SlackSettings, TelegramSettings
+from tether_tui.platforms import ChatSettings, platform
 
 Status = Literal["ok", "fail", "note"]
 
@@ -38,21 +38,14 @@ def note(text: str, fix: str = "") -> Finding:
     return Finding("note", text, fix)
 
 
-PROBES: dict[str, tuple[str, str]] = {
-    "telegram": ("bridges.telegram.probe", "pip install 'tether-tui[telegram]'"),
-    "slack": ("bridges.slack.probe", "pip install 'tether-tui[slack]'"),
-    "discord": ("bridges.discord.probe", "pip install 'tether-tui[discord]'"),
-}
-
-
-async def probe(name: str, settings: TelegramSettings | SlackSettings | DiscordSettings) -> list[Finding]:
-    module_name, install = PROBES[name]
+async def probe(name: str, settings: ChatSettings) -> list[Finding]:
+    spec = platform(name)
     try:
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(spec.probe)
     except ImportError as exc:
-        return [fail(f"{name.capitalize()}: its library is missing ({exc.name})", install)]
+        return [fail(f"{spec.label}: its library is missing ({exc.name})", spec.install)]
     check: Callable[..., Awaitable[list[Finding]]] = module.probe
     try:
         return await check(settings)
     except Exception as exc:  # a probe that breaks says so, and the others still run
-        return [fail(f"{name.capitalize()}: could not be checked ({type(exc).__name__}: {exc})", "see the log, or try again")]
+        return [fail(f"{spec.label}: could not be checked ({type(exc).__name__}: {exc})", "see the log, or try again")]

@@ -7,20 +7,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from bridges.base import ChatBridge
 from tether_tui.commands import CommandRegistry
-from tether_tui.config import Config, DiscordSettings, SlackSettings, TelegramSettings
+from tether_tui.config import Config
 from tether_tui.events import Notice
+from tether_tui.platforms import ChatSettings, platform
 from tether_tui.store import BridgeHealth, SessionStore
 
 log = logging.getLogger(__name__)
 
-BridgeSettings = TelegramSettings | SlackSettings | DiscordSettings
+BridgeSettings = ChatSettings
 
 
 class BridgeSupervisor:
@@ -31,15 +32,19 @@ class BridgeSupervisor:
         *,
         start_session: Callable[[str], Awaitable[str]] | None = None,
         telegram_api_url: str | None = None,
+        platform_options: Mapping[str, Mapping[str, Any]] | None = None,
         config_path: Path | None = None,
     ) -> None:
         """``config_path``: where a chat bound by pairing is written (none: kept until the
-        bridge stops)."""
+        bridge stops). ``platform_options``: more options for one platform's bridge, by name
+        (``telegram_api_url`` is ``{"telegram": {"base_url": ...}}``)."""
         self.store = store
         self.config_path = config_path
         self.commands = commands
         self.start_session = start_session
-        self.telegram_api_url = telegram_api_url
+        self.platform_options = {name: dict(options) for name, options in (platform_options or {}).items()}
+        if telegram_api_url:
+            self.platform_options.setdefault("telegram", {})["base_url"] = telegram_api_url
         self.bridges: dict[str, ChatBridge] = {}
         self._keys: dict[str, tuple[object, ...]] = {}
         self._starting: dict[str, asyncio.Task[None]] = {}
@@ -90,7 +95,7 @@ class BridgeSupervisor:
             from tether_tui.configfile import set_values
 
             await asyncio.to_thread(set_values, self.config_path, name, {settings.chat_key: value})
-            self.store.bus.publish(Notice(f"{name.capitalize()}: bound to chat {chat}, kept in {self.config_path}"))
+            self.store.bus.publish(Notice(f"{platform(name).label}: bound to chat {chat}, kept in {self.config_path}"))
 
         return keep
 
@@ -105,17 +110,7 @@ class BridgeSupervisor:
             "require_pairing": settings.require_pairing,
             "on_bound": self._keeper(name, settings),
         }
-        if isinstance(settings, TelegramSettings):
-            from bridges.telegram import TelegramBridge
-
-            return TelegramBridge(settings.token, settings.forum_group_id, base_url=self.telegram_api_url, **shared)
-        if isinstance(settings, SlackSettings):
-            from bridges.slack import SlackBridge
-
-            return SlackBridge(settings.bot_token, settings.channel_id, app_token=settings.app_token, **shared)
-        from bridges.discord import DiscordBridge
-
-        return DiscordBridge(settings.bot_token, settings.channel_id, **shared)
+        return platform(name).build(settings, **shared, **self.platform_options.get(name, {}))
 
     async def _start(self, name: str, bridge: ChatBridge) -> None:
         try:

@@ -10,39 +10,20 @@ import asyncio
 import contextlib
 import getpass
 import sys
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from bridges.probe import probe
-from tether_tui.config import Config, ConfigError, DiscordSettings, SlackSettings, TelegramSettings, load_config
+from tether_tui.config import Config, ConfigError, load_config
 from tether_tui.configfile import set_values
+from tether_tui.platforms import ChatSettings, platform
 from tether_tui.store import SessionStore
 
 Ask = Callable[[str, bool], str]
 """(prompt, hidden) -> the line typed."""
 Say = Callable[[str], None]
 
-STEPS = {
-    "telegram": [
-        "In Telegram, ask @BotFather for a bot: /newbot, then copy the token it gives.",
-        "Make a group, switch Topics on in its settings, add the bot and make it an admin with Manage Topics.",
-    ],
-    "slack": [
-        "At api.slack.com/apps create an app; under Socket Mode switch it on and make an app-level token",
-        "(connections:write, xapp-…). Under OAuth & Permissions add the bot scopes chat:write, channels:history,",
-        "groups:history, users:read, files:write, install the app, and copy the Bot User OAuth Token (xoxb-…).",
-        "Under Slash Commands you may add /tether. Then invite the app to the channel: /invite @your-app.",
-    ],
-    "discord": [
-        "At discord.com/developers/applications create an application; under Bot reset and copy the token,",
-        "and switch Message Content Intent on. Invite the bot to your server (OAuth2, URL Generator: bot, with",
-        "Send Messages, Create Public Threads, Send Messages in Threads, Read Message History, Attach Files).",
-    ],
-}
-PREFIX = {"telegram": "/", "slack": "!", "discord": "!"}
-WHERE = {"telegram": "your forum group", "slack": "the channel (or /tether pair …)", "discord": "the channel"}
 TRIES = 3
 
 
@@ -56,29 +37,39 @@ def terminal_ask(prompt: str, hidden: bool) -> str:
     return line.strip()
 
 
-def _with_tokens(name: str, config: Config, ask: Ask) -> TelegramSettings | SlackSettings | DiscordSettings:
-    if name == "telegram":
-        return replace(config.telegram, token=ask("Bot token (typed hidden): ", True).strip(), forum_group_id=0, enabled=True)
-    if name == "slack":
-        bot = ask("Bot User OAuth Token, xoxb-… (typed hidden): ", True).strip()
-        app = ask("App-level token, xapp-… (typed hidden): ", True).strip()
-        return replace(config.slack, bot_token=bot, app_token=app, channel_id="", enabled=True)
-    return replace(config.discord, bot_token=ask("Bot token (typed hidden): ", True).strip(), channel_id=0, enabled=True)
+# ----------------------------------------------------------------- shared with the setup dialog
+def settings_with_tokens(name: str, config: Config, tokens: Mapping[str, str]) -> ChatSettings:
+    """The platform's settings from ``config`` with these tokens and no chat yet."""
+    spec = platform(name)
+    return spec.with_tokens(spec.settings_of(config), {key: value.strip() for key, value in tokens.items()})
 
 
-def _bridge(name: str, settings: Any, store: SessionStore, on_bound: Callable[[str], Any]) -> Any:
-    options: dict[str, Any] = {"store": store, "require_pairing": True, "on_bound": on_bound, "allowed_user_ids": settings.allowed_user_ids}
-    if name == "telegram":
-        from bridges.telegram import TelegramBridge
+async def check_tokens(name: str, settings: ChatSettings) -> list[tuple[bool, str]]:
+    """The doctor's checks of typed tokens, as (passed, what) lines (nothing is saved)."""
+    return [
+        (not finding.failed, finding.text + (f": {finding.fix}" if finding.failed else ""))
+        for finding in await probe(name, settings)
+        if finding.status != "note"
+    ]
 
-        return TelegramBridge(settings.token, 0, **options)
-    if name == "slack":
-        from bridges.slack import SlackBridge
 
-        return SlackBridge(settings.bot_token, "", app_token=settings.app_token, **options)
-    from bridges.discord import DiscordBridge
+def save_tokens(config_path: Path, name: str, settings: ChatSettings, *, chat: int | str | None = None) -> None:
+    """Write the tokens (and the chat, once one is bound) into the config: 0600, comments kept."""
+    spec = platform(name)
+    values: dict[str, Any] = {**spec.token_values(settings), "enabled": True}
+    if chat is not None:
+        values.update({spec.chat_key: chat, "require_pairing": True})
+    set_values(config_path, name, values)
 
-    return DiscordBridge(settings.bot_token, 0, **options)
+
+def pairing_instruction(name: str, code: str) -> str:
+    spec = platform(name)
+    return f"write  {spec.command_prefix}pair {code}  in {spec.chat_place}"
+
+
+# ----------------------------------------------------------------- the command
+def _asked_tokens(name: str, config: Config, ask: Ask) -> ChatSettings:
+    return settings_with_tokens(name, config, {token.key: ask(token.prompt, True) for token in platform(name).tokens})
 
 
 async def setup(name: str, config_path: Path, *, ask: Ask = terminal_ask, say: Say = print, wait: float = 600.0) -> int:
@@ -87,12 +78,13 @@ async def setup(name: str, config_path: Path, *, ask: Ask = terminal_ask, say: S
     except ConfigError as exc:
         say(f"tether-tui: {exc}\nFix the config first (tether-tui config check).")
         return 2
-    say(f"Setting up {name.capitalize()} (written to {config_path}).")
-    for step in STEPS[name]:
+    spec = platform(name)
+    say(f"Setting up {spec.label} (written to {config_path}).")
+    for step in spec.setup_steps:
         say(f"  {step}")
     for attempt in range(TRIES):
         try:
-            settings = _with_tokens(name, config, ask)
+            settings = _asked_tokens(name, config, ask)
         except (EOFError, KeyboardInterrupt):
             say("\nNothing written.")
             return 1
@@ -113,21 +105,20 @@ async def setup(name: str, config_path: Path, *, ask: Ask = terminal_ask, say: S
         if not bound.done():
             bound.set_result(chat)
 
-    bridge = _bridge(name, settings, store, on_bound)
+    bridge = spec.build(settings, store=store, require_pairing=True, on_bound=on_bound, allowed_user_ids=settings.allowed_user_ids)
     await bridge.start()
     try:
-        say(f"\nNow write   {PREFIX[name]}pair {bridge.pairing_code}   in {WHERE[name]}. Waiting… (Ctrl-C stops)")
+        say(f"\nNow {pairing_instruction(name, bridge.pairing_code or '')}. Waiting… (Ctrl-C stops)")
         chat = await _wait_for_binding(bridge, store, bound, say, wait)
     finally:
         await bridge.stop()
     if chat is None:
         say("No pairing arrived; nothing written. Run the setup again when you are ready.")
         return 1
-    chat_value: int | str = int(chat) if isinstance(getattr(settings, settings.chat_key), int) else chat
-    tokens = {key: getattr(settings, key) for key in ("token", "bot_token", "app_token") if hasattr(settings, key)}
-    set_values(config_path, name, {**tokens, settings.chat_key: chat_value, "enabled": True, "require_pairing": True})
+    chat_value: int | str = int(chat) if isinstance(getattr(settings, spec.chat_key), int) else chat
+    save_tokens(config_path, name, settings, chat=chat_value)
     who = ", ".join(user.name for user in bridge.paired_users()) or "you"
-    say(f"✓ Paired {who}; {name.capitalize()} chat {chat} is tether-tui's. Written to {config_path} (mode 600).")
+    say(f"✓ Paired {who}; {spec.label} chat {chat} is tether-tui's. Written to {config_path} (mode 600).")
     say("Start the dashboard with: tether-tui   (one already running picks this up by itself)")
     return 0
 

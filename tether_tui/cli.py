@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 def build_parser() -> argparse.ArgumentParser:
     from tether_tui.paths import default_config_path
+    from tether_tui.platforms import PLATFORMS
 
     parser = argparse.ArgumentParser(
         prog="tether-tui",
@@ -65,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     remote.add_argument("--config", type=Path, dest="config_file", help="config file to read")
 
     setup = sub.add_parser("setup", help="set up a chat bridge step by step: token, chat, pairing")
-    setup.add_argument("platform", choices=["telegram", "slack", "discord"])
+    setup.add_argument("platform", choices=list(PLATFORMS))
     setup.add_argument("--config", type=Path, dest="config_file", help="config file to write")
 
     serve = sub.add_parser("serve", help="run without a screen (approve from chat): the same runtime as the dashboard")

@@ -178,10 +178,14 @@ class Config:
 
     def secrets(self) -> tuple[str, ...]:
         """Every token in the config (to be masked in logs)."""
-        return tuple(t for t in (self.telegram.token, self.slack.bot_token, self.slack.app_token, self.discord.bot_token) if t)
+        from tether_tui.platforms import PLATFORMS
+
+        return tuple(token for spec in PLATFORMS.values() for token in spec.token_values(spec.settings_of(self)).values() if token)
 
     def bridge_settings(self) -> dict[str, TelegramSettings | SlackSettings | DiscordSettings]:
-        return {"telegram": self.telegram, "slack": self.slack, "discord": self.discord}
+        from tether_tui.platforms import PLATFORMS
+
+        return {name: spec.settings_of(self) for name, spec in PLATFORMS.items()}
 
 
 SECTIONS: dict[str, type] = {
@@ -231,14 +235,6 @@ def _check_range(section: str, key: str, value: Any) -> str | None:
             low, high = bounds
             return f"must be from {_format_number(low)} to {_format_number(high)}, got {_format_number(item)}"
     return None
-
-
-ENV_TOKENS: dict[str, tuple[str, str]] = {
-    "TETHER_TUI_TELEGRAM_TOKEN": ("telegram", "token"),
-    "TETHER_TUI_SLACK_BOT_TOKEN": ("slack", "bot_token"),
-    "TETHER_TUI_SLACK_APP_TOKEN": ("slack", "app_token"),
-    "TETHER_TUI_DISCORD_TOKEN": ("discord", "bot_token"),
-}
 
 
 def _key_line(text: str, section: str, key: str | None) -> int | None:
@@ -395,17 +391,20 @@ def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | N
             raise ConfigError(path, message, line=_key_line(text, name, key), key=f"[{name}] {key}")
         sections[name] = settings
 
-    for variable, (section, key) in ENV_TOKENS.items():
-        if env.get(variable):
-            sections[section] = dataclasses.replace(sections[section], **{key: env[variable]})
+    from tether_tui.platforms import PLATFORMS
+
+    for spec in PLATFORMS.values():
+        for token in spec.tokens:
+            if env.get(token.env):
+                sections[spec.name] = dataclasses.replace(sections[spec.name], **{token.key: env[token.env]})
 
     warnings = []
     if path is not None and "token" in text and path.exists() and path.stat().st_mode & 0o077:
         warnings.append(f"{path} holds a token and is readable by others: chmod 600 {path}")
-    for name, label in (("telegram", "Telegram"), ("slack", "Slack"), ("discord", "Discord")):
-        settings = sections[name]
+    for spec in PLATFORMS.values():
+        settings = sections[spec.name]
         if settings.configured and not settings.allowed_user_ids and not settings.require_pairing:
-            warnings.append(f"{label}: no allowed_user_ids and pairing is off, so nobody can act from {label}")
+            warnings.append(f"{spec.label}: no allowed_user_ids and pairing is off, so nobody can act from {spec.label}")
     return Config(**sections, agents=agents, remotes=remotes, path=path, warnings=tuple(warnings))
 
 

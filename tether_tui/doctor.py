@@ -19,6 +19,7 @@ from tether_tui.agents import AGENTS
 from tether_tui.config import Config, ConfigError, RemoteSettings, load_config
 from tether_tui.install_hooks import _is_ours, settings_path, strip_json_comments, tether_command
 from tether_tui.paths import gateway_socket_path
+from tether_tui.platforms import PLATFORMS
 
 MARKS = {"ok": "✓", "fail": "✗", "note": "·"}
 AGENT_LABELS = {"claude": "Claude Code", "codex": "Codex", "gemini": "Gemini CLI"}
@@ -147,7 +148,9 @@ async def platform_findings(config: Config) -> list[Finding]:
     for name, settings in config.bridge_settings().items():
         if name not in checks:
             why = "switched off" if settings.configured else "no token"
-            findings.append(note(f"{name.capitalize()}: not set up ({why})", f"tether-tui setup {name}" if not settings.configured else ""))
+            findings.append(
+                note(f"{PLATFORMS[name].label}: not set up ({why})", f"tether-tui setup {name}" if not settings.configured else "")
+            )
     results = await asyncio.gather(*checks.values())
     for found in results:
         findings.extend(found)

@@ -33,8 +33,6 @@ from tether_tui.rulefile import RuleFile
 
 log = logging.getLogger(__name__)
 
-BRIDGE_NAMES = ("telegram", "slack", "discord")
-
 
 class BridgeHealth:
     NOT_CONFIGURED = "not configured"

@@ -6,12 +6,13 @@ Only this module's constructor reaches for discord.py, so ``import bridges`` sta
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import Any, Unpack
 
 from bridges.base import BridgeOptions, ChatBridge, from_env, require_library
 from bridges.handlers import Handlers
 from bridges.pacing import Budget
 from bridges.platform import ChatPlatform
+from tether_tui.config import DiscordSettings
 
 EXTRA_HINT = "DiscordBridge needs discord.py: pip install 'tether-tui[discord]'"
 
@@ -21,6 +22,11 @@ class DiscordBridge(ChatBridge):
     # Discord allows 5 messages per 5 s in each channel (a thread is one) and 50 requests a
     # second in all; discord.py also waits out any 429 by itself.
     budget = Budget(per_minute=120, min_interval=0.3, reserve=10, window=61.0)
+
+    @classmethod
+    def from_settings(cls, settings: DiscordSettings, **options: Any) -> DiscordBridge:
+        """The bridge the config's ``[discord]`` section describes (``options``: the rest)."""
+        return cls(settings.bot_token, settings.channel_id, **options)
 
     def __init__(
         self,

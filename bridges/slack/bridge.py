@@ -6,12 +6,13 @@ Only this module's constructor reaches for slack-bolt, so ``import bridges`` sta
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import Any, Unpack
 
 from bridges.base import BridgeOptions, ChatBridge, from_env, require_library
 from bridges.handlers import Handlers
 from bridges.pacing import Budget
 from bridges.platform import ChatPlatform
+from tether_tui.config import SlackSettings
 
 EXTRA_HINT = "SlackBridge needs slack-bolt: pip install 'tether-tui[slack]'"
 
@@ -21,6 +22,11 @@ class SlackBridge(ChatBridge):
     # chat.postMessage: about 1 a second per channel; chat.update: 50 a minute (Tier 3). One
     # budget for both keeps each under its limit.
     budget = Budget(per_minute=45, min_interval=1.05, reserve=6, window=61.0)
+
+    @classmethod
+    def from_settings(cls, settings: SlackSettings, **options: Any) -> SlackBridge:
+        """The bridge the config's ``[slack]`` section describes (``options``: the rest)."""
+        return cls(settings.bot_token, settings.channel_id, app_token=settings.app_token, **options)
 
     def __init__(
         self,

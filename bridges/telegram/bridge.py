@@ -5,12 +5,13 @@ Only this module's constructor reaches for python-telegram-bot, so ``import brid
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import Any, Unpack
 
 from bridges.base import BridgeOptions, ChatBridge, from_env, require_library
 from bridges.handlers import Handlers
 from bridges.pacing import Budget
 from bridges.platform import ChatPlatform
+from tether_tui.config import TelegramSettings
 
 EXTRA_HINT = "TelegramBridge needs python-telegram-bot: pip install 'tether-tui[telegram]'"
 
@@ -20,6 +21,11 @@ class TelegramBridge(ChatBridge):
     chat_attribute = "forum_group_id"
     # Telegram allows about 20 messages a minute to a group and 1 a second to a chat; edits count.
     budget = Budget(per_minute=20, min_interval=1.1, reserve=4, window=61.0)
+
+    @classmethod
+    def from_settings(cls, settings: TelegramSettings, **options: Any) -> TelegramBridge:
+        """The bridge the config's ``[telegram]`` section describes (``options``: the rest)."""
+        return cls(settings.token, settings.forum_group_id, **options)
 
     def __init__(
         self,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import getpass
 import logging
@@ -33,7 +32,7 @@ from tether_tui.app.screens.timer_dialog import TimerChoice, TimerDialog
 from tether_tui.app.widgets.request_preview import request_text
 from tether_tui.approvals import UnknownRequestError
 from tether_tui.commands import UnknownCommandError
-from tether_tui.config import Config, DiscordSettings, SlackSettings, TelegramSettings
+from tether_tui.config import Config
 from tether_tui.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -44,6 +43,7 @@ from tether_tui.events import (
     Notice,
 )
 from tether_tui.models import ApprovalRequest, Origin, RuleScope, Via
+from tether_tui.platforms import label_of
 from tether_tui.runtime import Runtime
 from tether_tui.store import BridgeHealth, SessionError
 from tether_tui.toolinput import short_path
@@ -188,7 +188,7 @@ class TetherApp(App[None]):
                 text = f"{text}  pairing code: {code}".strip()
             if health == BridgeHealth.NOT_CONFIGURED:
                 text = text or "no token in the config: tether-tui setup " + name
-            lines.append((name.capitalize(), health, text))
+            lines.append((label_of(name), health, text))
         runtime = self.runtime
         config_path = str(runtime.config_path) if runtime.config_path else "no config file"
         if self.store.config_error:
@@ -509,17 +509,16 @@ class TetherApp(App[None]):
 
     def action_pair_chat_user(self) -> None:
         """Offer a pairing code on every running bridge (even where somebody may act already)."""
+        from tether_tui.chat_setup import pairing_instruction
+        from tether_tui.platforms import platform
+
         lines = []
         for name, bridge in self._running_bridges().items():
             code = bridge.offer_pairing()
-            if code is None:
-                lines.append(f"{name.capitalize()}: pairing is off (require_pairing = false)")
-                continue
-            prefix = "/" if name == "telegram" else "!"
-            where = "the group" if name == "telegram" else "the channel"
-            if not bridge.bound:
-                where = "the group (a forum, with the bot as admin)" if name == "telegram" else "the channel where the sessions should go"
-            lines.append(f"{name.capitalize()}: write  {prefix}pair {code}  in {where}")
+            label = platform(name).label
+            lines.append(
+                f"{label}: pairing is off (require_pairing = false)" if code is None else f"{label}: {pairing_instruction(name, code)}"
+            )
         if not lines:
             self.tell("No chat bridge is running: tether-tui setup telegram (or slack, discord) sets one up", severity="warning")
             return
@@ -540,46 +539,27 @@ class TetherApp(App[None]):
     def action_chat_setup(self) -> None:
         self.push_screen(ChatSetupDialog(self.check_chat_tokens, self.save_chat_tokens))
 
-    def _settings_with(self, platform: str, token: str, app_token: str) -> TelegramSettings | SlackSettings | DiscordSettings:
-        config = self.store.config
-        if platform == "telegram":
-            return dataclasses.replace(config.telegram, token=token, forum_group_id=0)
-        if platform == "slack":
-            return dataclasses.replace(config.slack, bot_token=token, app_token=app_token, channel_id="")
-        return dataclasses.replace(config.discord, bot_token=token, channel_id=0)
+    async def check_chat_tokens(self, platform: str, tokens: dict[str, str]) -> list[tuple[bool, str]]:
+        """The doctor's checks of tokens typed into the setup dialog (nothing is saved)."""
+        from tether_tui.chat_setup import check_tokens, settings_with_tokens
 
-    async def check_chat_tokens(self, platform: str, token: str, app_token: str) -> list[tuple[bool, str]]:
-        """The doctor's checks of a token typed into the setup dialog (nothing is saved)."""
-        from bridges.probe import probe
+        return await check_tokens(platform, settings_with_tokens(platform, self.store.config, tokens))
 
-        findings = await probe(platform, self._settings_with(platform, token, app_token))
-        return [
-            (not finding.failed, finding.text + (f": {finding.fix}" if finding.failed else ""))
-            for finding in findings
-            if finding.status != "note"
-        ]
-
-    def save_chat_tokens(self, platform: str, token: str, app_token: str) -> str:
+    def save_chat_tokens(self, platform: str, tokens: dict[str, str]) -> str:
         """Write the tokens into the config; the reload starts the bridge with no chat yet."""
+        from tether_tui.chat_setup import pairing_instruction, save_tokens, settings_with_tokens
         from tether_tui.config import ConfigError
-        from tether_tui.configfile import set_values
+        from tether_tui.platforms import platform as platform_spec
 
         config_path = self.runtime.config_path
         if config_path is None:
             return "This dashboard runs without a config file: nothing saved."
-        keys = {"token": token} if platform == "telegram" else {"bot_token": token}
-        if platform == "slack":
-            keys["app_token"] = app_token
         try:
-            set_values(config_path, platform, {**keys, "enabled": True})
+            save_tokens(config_path, platform, settings_with_tokens(platform, self.store.config, tokens))
         except (ConfigError, OSError) as exc:
             return f"Not saved: {exc}"
-        prefix = "/" if platform == "telegram" else "!"
-        where = "the forum group" if platform == "telegram" else "the channel"
-        return (
-            f"Saved in {config_path} (mode 600). {platform.capitalize()} connects in a moment; then write "
-            f"{prefix}pair <the code in the top bar> in {where}."
-        )
+        label = platform_spec(platform).label
+        return f"Saved in {config_path} (mode 600). {label} connects in a moment; then {pairing_instruction(platform, '<the code in the top bar>')}."
 
     def action_chat_users(self) -> None:
         self.push_screen(ChatUsersScreen(self.chat_user_rows, self.revoke_chat_user, self.action_pair_chat_user))

@@ -15,17 +15,14 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-PLATFORMS = ("telegram", "slack", "discord")
-STEPS = {
-    "telegram": "@BotFather: /newbot, copy the token. Make a group, switch Topics on, add the bot as admin with Manage Topics.",
-    "slack": "Socket Mode on with an app-level token (xapp-…, connections:write); bot scopes chat:write, channels:history, "
-    "groups:history, users:read, files:write; install, copy the bot token (xoxb-…); invite the app to the channel.",
-    "discord": "Developer Portal: Bot, Reset Token, copy it; switch Message Content Intent on; invite the bot to your server.",
-}
-Check = Callable[[str, str, str], Awaitable[list[tuple[bool, str]]]]
-"""(platform, token, app token) -> (ok, line) for each check."""
-Save = Callable[[str, str, str], str]
-"""(platform, token, app token) -> what to do next, once saved."""
+from tether_tui.platforms import PLATFORMS, PlatformSpec
+
+Check = Callable[[str, dict[str, str]], Awaitable[list[tuple[bool, str]]]]
+"""(platform, tokens by config key) -> (ok, line) for each check."""
+Save = Callable[[str, dict[str, str]], str]
+"""(platform, tokens by config key) -> what to do next, once saved."""
+TOKEN_INPUTS = ("token", "second-token")
+"""As many inputs as a platform has tokens (Slack has two)."""
 
 
 class ChatSetupDialog(ModalScreen[None]):
@@ -47,11 +44,11 @@ class ChatSetupDialog(ModalScreen[None]):
         with VerticalScroll(classes="dialog"):
             yield Label("Set up a chat bridge", classes="title")
             with RadioSet(id="platform"):
-                for index, name in enumerate(PLATFORMS):
-                    yield RadioButton(name.capitalize(), value=index == 0)
-            yield Static(Content(STEPS["telegram"]), id="steps", classes="what")
-            yield Input(placeholder="Bot token", password=True, id="token")
-            yield Input(placeholder="App-level token (Slack only, xapp-…)", password=True, id="app-token")
+                for index, spec in enumerate(PLATFORMS.values()):
+                    yield RadioButton(spec.label, value=index == 0)
+            yield Static("", id="steps", classes="what")
+            for input_id in TOKEN_INPUTS:
+                yield Input(password=True, id=input_id)
             yield Static("", id="results")
             with Horizontal(classes="buttons"):
                 yield Label("tokens are never shown · escape cancel", classes="hint")
@@ -60,19 +57,31 @@ class ChatSetupDialog(ModalScreen[None]):
                 yield Button("Save", variant="primary", id="save", disabled=True)
 
     def on_mount(self) -> None:
-        self.query_one("#app-token", Input).display = False  # Slack only
+        self._show(self.spec)
         self.query_one("#token", Input).focus()
 
     @property
     def platform(self) -> str:
-        return PLATFORMS[max(0, self.query_one("#platform", RadioSet).pressed_index)]
+        return list(PLATFORMS)[max(0, self.query_one("#platform", RadioSet).pressed_index)]
 
-    def _tokens(self) -> tuple[str, str]:
-        return self.query_one("#token", Input).value.strip(), self.query_one("#app-token", Input).value.strip()
+    @property
+    def spec(self) -> PlatformSpec:
+        return PLATFORMS[self.platform]
+
+    def _inputs(self) -> list[Input]:
+        return [self.query_one(f"#{input_id}", Input) for input_id in TOKEN_INPUTS]
+
+    def _show(self, spec: PlatformSpec) -> None:
+        self.query_one("#steps", Static).update(Content(spec.setup_summary))
+        for index, field in enumerate(self._inputs()):
+            field.display = index < len(spec.tokens)
+            field.placeholder = spec.tokens[index].label if index < len(spec.tokens) else ""
+
+    def _tokens(self) -> dict[str, str]:
+        return {token.key: field.value.strip() for token, field in zip(self.spec.tokens, self._inputs(), strict=False)}
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        self.query_one("#steps", Static).update(Content(STEPS[self.platform]))
-        self.query_one("#app-token", Input).display = self.platform == "slack"
+        self._show(self.spec)
         self._reset()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -88,19 +97,19 @@ class ChatSetupDialog(ModalScreen[None]):
         elif event.button.id == "check":
             self.run_check()
         elif event.button.id == "save" and self.checked_ok:
-            token, app_token = self._tokens()
-            self.query_one("#results", Static).update(Content(self._save(self.platform, token, app_token)))
+            self.query_one("#results", Static).update(Content(self._save(self.platform, self._tokens())))
             self.query_one("#save", Button).disabled = True
 
     @work(exclusive=True)
     async def run_check(self) -> None:
-        token, app_token = self._tokens()
+        tokens = self._tokens()
         results = self.query_one("#results", Static)
-        if not token or (self.platform == "slack" and not app_token):
-            results.update("Paste the token" + (" and the app-level token" if self.platform == "slack" else ""))
+        missing = [token.label for token in self.spec.tokens if not tokens.get(token.key)]
+        if missing:
+            results.update(Content("Paste the " + " and the ".join(missing)))
             return
         results.update("Checking…")
-        found = await self._check(self.platform, token, app_token)
+        found = await self._check(self.platform, tokens)
         results.update(Content("\n".join(f"{'✓' if good else '✗'} {line}" for good, line in found)))
         self.checked_ok = bool(found) and found[0][0]  # the token itself was accepted
         self.query_one("#save", Button).disabled = not self.checked_ok

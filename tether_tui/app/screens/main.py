@@ -26,7 +26,7 @@ from tether_tui.app.widgets.fitted_table import FittedTable
 from tether_tui.app.widgets.output_view import OutputView
 from tether_tui.app.widgets.request_preview import RequestPreview
 from tether_tui.app.widgets.sessions_table import SessionsTable
-from tether_tui.app.widgets.status_bar import LABELS, StatusBar
+from tether_tui.app.widgets.status_bar import StatusBar
 from tether_tui.app.widgets.timers_panel import TimersPanel
 from tether_tui.events import (
     ApprovalDecided,
@@ -43,6 +43,7 @@ from tether_tui.events import (
     SessionRemoved,
 )
 from tether_tui.models import ApprovalRequest
+from tether_tui.platforms import label_of
 from tether_tui.store import BridgeHealth
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ class MainScreen(Screen[None]):
         if self._failing_told.get(event.name) == reason:
             return
         self._failing_told[event.name] = reason
-        self.dashboard.tell(event.detail, title=f"{LABELS.get(event.name, event.name)} failing", severity="warning")
+        self.dashboard.tell(event.detail, title=f"{label_of(event.name)} failing", severity="warning")
 
     def _apply(self, events: list[Event]) -> None:
         store = self.dashboard.store

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from tether_tui.platforms import label_of
 from tether_tui.store import BridgeHealth
 
 HEALTH_STYLE = {
@@ -16,7 +17,6 @@ HEALTH_STYLE = {
     BridgeHealth.CONNECTED: ("●", "green"),
     BridgeHealth.FAILING: ("✖", "bold red"),
 }
-LABELS = {"telegram": "Telegram", "slack": "Slack", "discord": "Discord"}
 
 
 class StatusBar(Static):
@@ -37,7 +37,7 @@ class StatusBar(Static):
             icon, style = HEALTH_STYLE.get(health, ("?", ""))
             if index:
                 text.append("  ")
-            text.append(f"{LABELS.get(name, name)} ")
+            text.append(f"{label_of(name)} ")
             text.append(f"{icon} {health}" if wide else icon, style=style)
             if wide and name.startswith("@") and health == BridgeHealth.FAILING and detail:
                 text.append(f": {detail}", style=style)  # a remote: why, and what to do
