@@ -350,3 +350,32 @@ async def test_a_session_id_of_another_machine_is_never_taken_as_its_own(make_st
     answer = await gateway.handle(hooks, {**event, "session_id": "s2"}, host="laptop")
     assert answer[0] is None and store.session("s2@laptop").host is None
     assert not store.approvals.pending()
+
+
+async def test_a_session_on_the_remote_resumes_there(sshd, tmp_path):
+    from runners.acp.profiles import AgentProfile
+    from tests.test_resume import FAKE
+
+    work = tmp_path / "remote-work"
+    work.mkdir()
+    conversations = tmp_path / "remote-conversations"  # the agent keeps them "there"
+    conversations.mkdir()
+    app, store, supervisor = dashboard(sshd, tmp_path)
+    profile = AgentProfile(
+        name="scripted", label="Scripted agent", command=(sys.executable, FAKE, "remember"), env={"FAKE_ACP_SESSIONS": str(conversations)}
+    )
+    app.launcher.registry.register_profile(profile)
+    async with app.run_test(size=(140, 44)):
+        await until(lambda: health(store)[0] == "connected", 30)
+        session_id = await app.launcher.start("scripted", "first prompt", directory=str(work), host="devbox")
+        await until(lambda: "Turn 1." in "\n".join(store.output(session_id).lines()), 30)
+        await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
+        assert store.session(session_id).resumable
+        await app.launcher.resume(session_id, "second prompt")
+        await until(
+            lambda: "Turn 2. The conversation so far: first prompt | second prompt" in "\n".join(store.output(session_id).lines()), 30
+        )
+        session = store.session(session_id)
+        assert session.host == "devbox" and session.title.endswith("@ devbox")
+        await store.stop_session(session_id, by="dev", via=Via.KEYBOARD)
+        await supervisor.stop_all()
