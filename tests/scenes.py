@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.waiting import read_first
 from tether_tui.audit import AuditLog
 from tether_tui.clock import FakeClock
 from tether_tui.config import Config
@@ -154,9 +155,10 @@ VIEWS = {
 
 
 async def open_view(pilot, name: str) -> None:
-    """Let the dashboard settle, open view ``name``, and let it settle again."""
+    """Let the dashboard settle (and its request be read), open view ``name``, and let it settle again."""
     for _ in range(3):
         await pilot.pause()
+    await read_first(pilot)
     await VIEWS[name](pilot)
     for _ in range(3):
         await pilot.pause()

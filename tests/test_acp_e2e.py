@@ -18,6 +18,7 @@ from runners.acp.profiles import BUILTIN_PROFILES
 from runners.launcher import SessionLauncher
 from tests.agents import ACP_PACKAGES, PACKAGES, agent_bin, claude_env, codex_env, gemini_env, install_agents
 from tests.fakes.model_api import ScriptedModel
+from tests.waiting import read_first
 from tests.waiting import until as _until
 from tether_tui.models import SessionState, Via
 
@@ -103,8 +104,10 @@ async def test_a_real_agent_started_from_the_dialog_asks_and_runs_only_when_allo
             await pilot.pause()
             assert app.screen.selected_request_id == request.id
             if allow:
+                await read_first(pilot)
                 await pilot.press("a")
             else:
+                await read_first(pilot)
                 await pilot.press("D")
                 await pilot.pause()
                 await pilot.press(*"not now", "enter")

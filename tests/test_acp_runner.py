@@ -12,7 +12,7 @@ import pytest
 from runners import RunnerUnavailableError, default_registry
 from runners.acp.profiles import AgentProfile
 from runners.launcher import SessionLauncher
-from tests.waiting import until
+from tests.waiting import read_first, until
 from tether_tui.models import SessionState, Via
 
 FAKE = str(Path(__file__).resolve().parent / "fakes" / "acp_agent.py")
@@ -151,6 +151,7 @@ async def test_started_from_the_dialog_streams_asks_and_runs_once_allowed(make_s
         assert request.tool_input["command"] == "touch from-dialog.txt"
         assert "I will create the file with a shell command." in "\n".join(app.screen.query_one(OutputView).lines)
         assert "$ touch from-dialog.txt" in str(app.screen.query_one(RequestPreview).render())
+        await read_first(pilot)
         await pilot.press("a")
         await until(lambda: (tmp_path / "from-dialog.txt").exists())
         await until(lambda: store.session(request.session_id).state is SessionState.WAITING_INPUT)

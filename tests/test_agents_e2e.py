@@ -17,7 +17,7 @@ import pytest
 
 from tests.agents import agent_bin, claude_env, codex_env, gemini_env, install_agents
 from tests.fakes.model_api import ScriptedModel
-from tests.waiting import until
+from tests.waiting import read_first, until
 from tether_tui.app import TetherApp
 from tether_tui.audit import AuditLog
 from tether_tui.gateway import Gateway
@@ -129,6 +129,7 @@ async def test_claude_request_approved_from_the_keyboard_writes_the_file(agents,
         request = store.approvals.pending()[0]
         assert request.tool_name == "Bash" and str(ws.target) in request.summary
         assert store.session(request.session_id).title == "claude · project"
+        await read_first(pilot)
         await pilot.press("a")
 
     with ScriptedModel(f"echo approved > {ws.target}") as model:
@@ -145,6 +146,7 @@ async def test_claude_denied_with_a_reason_keeps_the_file_unwritten_and_tells_th
     install_hooks("claude", ws)
 
     async def deny(pilot, store):
+        await read_first(pilot)
         await pilot.press("D")
         await pilot.pause()
         await pilot.press(*"write it under build/ instead", "enter")
@@ -185,6 +187,7 @@ async def test_codex_pre_tool_use_denied_from_the_dashboard_blocks_the_command(a
 
     async def deny(pilot, store):
         assert store.approvals.pending()[0].tool_name == "Bash"
+        await read_first(pilot)
         await pilot.press("d")
 
     with ScriptedModel(f"echo codex > {ws.target}") as model:
@@ -205,6 +208,7 @@ async def test_gemini_before_tool_allow_and_deny_take_effect(agents, ws, key):
 
     async def decide(pilot, store):
         assert store.approvals.pending()[0].tool_name == "run_shell_command"
+        await read_first(pilot)
         await pilot.press(key)
 
     with ScriptedModel(f"echo gemini > {ws.target}") as model:

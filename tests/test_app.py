@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.scenes import build_scene, request_id
+from tests.waiting import read_first
 from tether_tui.app import TetherApp
 from tether_tui.app.screens.details import DetailsScreen
 from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, ReasonDialog
@@ -34,6 +35,7 @@ async def test_approve_and_deny_from_the_keyboard():
         await settle(pilot)
         queue = app.screen.query_one(ApprovalQueue)
         assert queue.row_count == 2 and queue.highlighted_id == request_id(store, "req_edit_dates")
+        await read_first(pilot)
         await pilot.press("a")
         await settle(pilot)
         decision = store.approvals.get(request_id(store, "req_edit_dates")).decision
@@ -44,6 +46,7 @@ async def test_approve_and_deny_from_the_keyboard():
         )
         # the session has nothing left: a and d decide nothing, and the hint says where to go
         assert queue.row_count == 1 and queue.highlighted_id is None
+        await read_first(pilot)
         await pilot.press("d")
         await settle(pilot)
         assert store.approvals.get(request_id(store, "req_npm_test")).pending
@@ -52,6 +55,7 @@ async def test_approve_and_deny_from_the_keyboard():
         await settle(pilot)
         assert app.screen.selected_session_id == "s-shop"
         assert app.screen.query_one(OutputView).session_id == "s-shop"
+        await read_first(pilot)
         await pilot.press("d")
         await settle(pilot)
         decision = store.approvals.get(request_id(store, "req_npm_test")).decision
@@ -64,6 +68,7 @@ async def test_deny_with_a_reason():
     app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        await read_first(pilot)
         await pilot.press("D")
         await settle(pilot)
         assert isinstance(app.screen, ReasonDialog)
@@ -78,6 +83,7 @@ async def test_timer_dialog_allows_and_sets_a_rule_and_revoke_removes_it():
     app = TetherApp(Runtime(store), user="dev")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        await read_first(pilot)
         await pilot.press("t")
         await settle(pilot)
         assert isinstance(app.screen, TimerDialog)
@@ -115,6 +121,7 @@ async def test_details_show_the_diff_and_follow_a_decision_made_elsewhere():
         await settle(pilot)
         label = app.screen.query_one("#decision")
         assert str(label.render()).startswith("Approved by alice via Telegram, 12:00")
+        await read_first(pilot)
         await pilot.press("a")  # too late: refused, the dialog stays and says so
         await settle(pilot)
         assert store.approvals.get(request_id(store, "req_edit_dates")).decision.by == "alice"

@@ -4,6 +4,7 @@ their text and are kept, sessions say the truth about themselves."""
 from __future__ import annotations
 
 from tests.scenes import build_scene, request_id
+from tests.waiting import read_first
 from tether_tui.app import TetherApp
 from tether_tui.app.screens.notices import NoticesScreen
 from tether_tui.app.widgets.approval_queue import ApprovalQueue
@@ -64,6 +65,7 @@ async def test_after_a_decision_the_highlight_stays_and_a_again_decides_nothing(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
+        await read_first(pilot)
         await pilot.press("d")
         await settle(pilot)
         assert not store.approvals.get(request_id(store, "req_edit_dates")).decision.allowed
@@ -100,6 +102,7 @@ async def test_a_new_request_elsewhere_never_moves_the_selection():
         waiting = store.approvals.submit("s-pipeline", "Bash", {"command": "sudo make install"})
         await settle(pilot)
         assert screen.selected_request_id == waiting.id
+        await read_first(pilot)
         await pilot.press("a")
         await settle(pilot)
         assert waiting.decision.allowed and len(store.approvals.pending()) == 4
@@ -212,3 +215,84 @@ async def test_long_output_lines_wrap_and_the_filter_finds_lines():
         await pilot.press("escape")
         await settle(pilot)
         assert len(output.lines) > 3
+
+
+# ------------------------------------------------------------------------------------ no blind keys
+async def test_a_request_decides_nothing_until_it_has_been_on_screen_for_the_grace_time():
+    store = build_scene()
+    app = TetherApp(Runtime(store), user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        edit = store.approvals.get(request_id(store, "req_edit_dates"))
+        preview = app.screen.query_one(RequestPreview)
+        assert "read it first: the keys act in 0.8 s" in str(preview.render())
+        for key in ("a", "d", "t", "D"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert edit.pending and app.screen.__class__.__name__ == "MainScreen"  # no dialog opened either
+        assert messages(app).count("Not yet: read the request first (keys act 0.8 s after it shows)") == 1  # said once
+        store.clock.advance(0.5)
+        await pilot.press("a")
+        await settle(pilot)
+        assert edit.pending  # 0.5 s is not enough
+        store.clock.advance(1.0)
+        app.screen.refresh_clocks()
+        await settle(pilot)
+        assert "a approve · d deny" in str(preview.render())  # armed, and it says so
+        await pilot.press("a")
+        await settle(pilot)
+        assert edit.decision is not None and edit.decision.allowed
+
+
+async def test_a_held_key_never_carries_over_to_the_next_request():
+    store = build_scene()
+    second = store.approvals.submit("s-invoice", "Bash", {"command": "git push --force"})
+    app = TetherApp(Runtime(store), user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await read_first(pilot)
+        await pilot.press("a")  # the first request, read: approved
+        await settle(pilot)
+        assert store.approvals.get(request_id(store, "req_edit_dates")).decision.allowed
+        assert app.screen.selected_request_id == second.id
+        for _ in range(60):  # `a` held down: key repeat every 30 ms for 1.8 s, well past the grace time
+            store.clock.advance(0.03)
+            await pilot.press("a")
+        await settle(pilot)
+        assert second.pending
+        assert [m for m in messages(app) if m.startswith("Not yet")] == ["Not yet: read the request first (keys act 0.8 s after it shows)"]
+        store.clock.advance(0.7)  # the key let go; a fresh press decides
+        await pilot.press("a")
+        await settle(pilot)
+        assert second.decision is not None and second.decision.allowed
+
+
+async def test_the_details_dialog_decides_nothing_until_it_has_been_open_for_the_grace_time():
+    from tether_tui.app.screens.details import DetailsScreen
+
+    store = build_scene()
+    app = TetherApp(Runtime(store), user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_details(request_id(store, "req_edit_dates"))
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailsScreen) and store.approvals.get(request_id(store, "req_edit_dates")).pending
+        store.clock.advance(1)
+        await pilot.press("a")
+        await settle(pilot)
+        assert store.approvals.get(request_id(store, "req_edit_dates")).decision.allowed
+
+
+async def test_a_grace_time_of_zero_lets_keys_act_at_once():
+    import dataclasses
+
+    store = build_scene()
+    store.apply_config(dataclasses.replace(store.config, dashboard=dataclasses.replace(store.config.dashboard, key_grace_seconds=0)))
+    app = TetherApp(Runtime(store), user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert store.approvals.get(request_id(store, "req_edit_dates")).decision.allowed

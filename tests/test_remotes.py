@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from tests.sshd import Sshd
-from tests.waiting import until
+from tests.waiting import read_first, until
 from tether_tui.app.app import TetherApp
 from tether_tui.app.widgets.status_bar import StatusBar
 from tether_tui.audit import AuditLog
@@ -88,6 +88,7 @@ async def test_a_hook_run_over_ssh_shows_its_host_and_a_answers_it(sshd, tmp_pat
         assert session.title == "claude · api @ devbox" and session.host == "devbox" and request.host == "devbox"
         await pilot.pause()
         assert "claude · api @ devbox" in app.screen.query_one("#sessions").render_line(1).text
+        await read_first(pilot)
         await pilot.press("a")
         stdout, stderr = await asyncio.wait_for(hook.communicate(), 20)
         answer = json.loads(stdout)
@@ -207,6 +208,7 @@ async def test_an_acp_agent_started_on_the_remote_from_the_dialog_streams_and_as
         assert session.title == "scripted · remote-work @ devbox" and session.host == "devbox" and request.host == "devbox"
         assert request.tool_input["command"] == "touch on-remote.txt"
         assert "I will create the file with a shell command." in "\n".join(app.screen.query_one(OutputView).lines)
+        await read_first(pilot)
         await pilot.press("a")
         await until(lambda: (work / "on-remote.txt").exists(), 20)
         await until(lambda: "Created on-remote.txt." in "\n".join(store.output(session.id).lines()), 20)

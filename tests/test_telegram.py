@@ -16,6 +16,7 @@ from bridges import Handlers, TelegramBridge
 from runners.launcher import SessionLauncher
 from tests.bridgekit import demo_with, started
 from tests.fakes.telegram_api import FakeTelegram
+from tests.waiting import read_first
 from tether_tui.models import SessionState, Via
 from tether_tui.store import SessionStore
 
@@ -352,6 +353,7 @@ async def test_the_dashboard_runs_the_configured_bridge_and_follows_config_edits
         message = await fake.wait_for(lambda: approval_message(fake), 15)
         await pilot.pause()
         assert "connected" in str(app.screen.query_one(StatusBar).bridges["telegram"])
+        await read_first(pilot)
         await pilot.press("a")  # the keyboard decides first ...
         await fake.wait_for(lambda: "approved by dev via keyboard" in fake.messages[message.message_id].text)  # ... the chat follows
         # the allowlist changes without a restart

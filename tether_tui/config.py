@@ -72,6 +72,8 @@ class DashboardSettings:
     """Start the built-in demo agents (``--no-demo`` overrides)."""
     demo_sessions: int = 3
     theme: str = "textual-dark"
+    key_grace_seconds: float = 0.8
+    """A request must be on screen, as the one the keys act on, this long before a key decides it."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("approvals", "batch_debounce_seconds"): (0, 3600),
     ("approvals", "batch_max_wait_seconds"): (0, 24 * 3600),
     ("dashboard", "demo_sessions"): (0, 50),
+    ("dashboard", "key_grace_seconds"): (0, 10),
     ("history", "max_lines"): (10, 1_000_000),
     ("history", "max_bytes"): (1000, 1_000_000_000),
     ("telegram", "forum_group_id"): (-(2**53), 2**53),
@@ -524,6 +527,7 @@ notify = false                   # and a desktop notification (notify-send, or t
 demo = true                      # start the built-in demo agents
 demo_sessions = 3
 theme = "textual-dark"
+key_grace_seconds = 0.8          # a request is on screen this long before a key can decide it
 
 [history]
 max_lines = 5000                 # output lines kept per session

@@ -82,6 +82,8 @@ class TetherApp(App[None]):
         self.desktop = DesktopNotifier(self)
         self.start_folder = os.getcwd()
         """Where the New session dialog starts (the folder tether-tui was started in)."""
+        self._refused: str | None = None
+        """The request a key was last refused for (said once)."""
         self._apply_theme(self.store.config)
 
     # ----------------------------------------------------------------- lifecycle
@@ -214,6 +216,13 @@ class TetherApp(App[None]):
         if request_id is None:
             hint = screen.next_request_hint()
             self.tell(hint or "No request is waiting", severity="warning" if hint else "information", timeout=4)
+            return None
+        refusal = screen.refusal(request_id)
+        if refusal is not None:
+            if self._refused != request_id:  # said once per request, however many keys come
+                self.tell(refusal, severity="warning", timeout=3)
+            self._refused = request_id
+            return None
         return request_id
 
     def decide(self, request_id: str, allow: bool, reason: str | None = None) -> bool:
@@ -256,9 +265,10 @@ class TetherApp(App[None]):
 
     def action_allow_for(self) -> None:
         screen = self._main_screen()
-        request_id = screen.selected_request_id if screen else None
-        if request_id is not None:
-            self.allow_for(request_id)
+        if screen is not None and screen.selected_request_id is not None:
+            request_id = self._selected_request()
+            if request_id is not None:
+                self.allow_for(request_id)
             return
         session_id = screen.selected_session_id if screen else None
         if session_id is None:

@@ -45,6 +45,7 @@ class DetailsScreen(ModalScreen[None]):
         super().__init__()
         self.request = request
         self.session_title = session_title
+        self.opened_at = 0.0
 
     def compose(self) -> ComposeResult:
         request = self.request
@@ -64,8 +65,17 @@ class DetailsScreen(ModalScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.opened_at = self.dashboard.store.clock.monotonic()
         if self.request.decision is not None:
             self.show_decision(self.request.decision)
+
+    def _read(self) -> bool:
+        """Has it been open long enough to be read (``key_grace_seconds``)? Says so when not."""
+        grace = self.dashboard.store.config.dashboard.key_grace_seconds
+        if self.dashboard.store.clock.monotonic() - self.opened_at >= grace:
+            return True
+        self.notify(f"Not yet: read it first (keys act {grace:g} s after it opens)", severity="warning", timeout=3)
+        return False
 
     def show_decision(self, decision: Decision) -> None:
         try:
@@ -76,14 +86,16 @@ class DetailsScreen(ModalScreen[None]):
         label.set_class(not decision.allowed, "-denied")
 
     def action_decide(self, allow: bool) -> None:
-        if self.dashboard.decide(self.request.id, allow):
+        if self._read() and self.dashboard.decide(self.request.id, allow):
             self.dismiss(None)
 
     def action_deny_with_reason(self) -> None:
-        self.dashboard.deny_with_reason(self.request.id, on_done=lambda: self.dismiss(None))
+        if self._read():
+            self.dashboard.deny_with_reason(self.request.id, on_done=lambda: self.dismiss(None))
 
     def action_allow_for(self) -> None:
-        self.dashboard.allow_for(self.request.id, on_done=lambda: self.dismiss(None))
+        if self._read():
+            self.dashboard.allow_for(self.request.id, on_done=lambda: self.dismiss(None))
 
     def action_close(self) -> None:
         self.dismiss(None)

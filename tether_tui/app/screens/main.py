@@ -50,6 +50,10 @@ if TYPE_CHECKING:
     from tether_tui.app.actions import Dashboard
 
 
+BURST_GAP = 0.6
+"""Decision keys closer together than this are one run (a key held down, a double tap)."""
+
+
 class MainScreen(Screen[None]):
     CSS_PATH = "main.tcss"
 
@@ -84,6 +88,10 @@ class MainScreen(Screen[None]):
         self._composed = False
         self._failing_told: dict[str, str] = {}
         """Per bridge or remote, the failure last said in a notice."""
+        self._on_screen: tuple[str | None, float] = (None, 0.0)
+        """The request the keys act on, and since when (the store's monotonic clock)."""
+        self._burst: tuple[float, float] = (-1e9, -1e9)
+        """When the current run of decision keys began, and when its last key came."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -257,9 +265,43 @@ class MainScreen(Screen[None]):
         request_id = self.selected_request_id
         if request_id is not None:
             request = store.approvals.get(request_id)
-            preview.show_request(request, store.session(request.session_id).title, store.clock.monotonic())
+            now = store.clock.monotonic()
+            if self._on_screen[0] != request_id:
+                self._on_screen = (request_id, now)
+                grace = store.config.dashboard.key_grace_seconds
+                if grace > 0:
+                    self.set_timer(grace + 0.05, self._sync_preview, name="arm the keys")
+            preview.show_request(request, store.session(request.session_id).title, now, arming=self._arming_left(request_id, now))
             return
+        self._on_screen = (None, 0.0)
         preview.show_hint(self.next_request_hint())
+
+    # ----------------------------------------------------------------- no blind decisions
+    def _arming_left(self, request_id: str, now: float) -> float:
+        """Seconds before a key may decide ``request_id`` (0: it may)."""
+        grace = self.dashboard.store.config.dashboard.key_grace_seconds
+        shown, since = self._on_screen
+        return grace if shown != request_id else max(0.0, since + grace - now)
+
+    def refusal(self, request_id: str) -> str | None:
+        """Why a decision key pressed now must not decide ``request_id``, or None when it may.
+
+        A request decides nothing until it has been on screen, as the one the keys act on, for
+        ``key_grace_seconds``; and a run of keys (a key held down, a double tap) that began
+        before it was shown never decides it, however long the run goes on."""
+        now = self.dashboard.store.clock.monotonic()
+        began, last = self._burst
+        if now - last > BURST_GAP:
+            began = now
+        self._burst = (began, now)
+        grace = self.dashboard.store.config.dashboard.key_grace_seconds
+        if grace <= 0:
+            return None
+        if self._on_screen[0] != request_id or self._arming_left(request_id, now) > 0:
+            return f"Not yet: read the request first (keys act {grace:g} s after it shows)"
+        if began <= self._on_screen[1]:
+            return "Not yet: that key was held since before this request showed; press it again"
+        return None
 
     def next_request_hint(self) -> str | None:
         """Where the next request waits, when the selected session has none (None: nowhere)."""

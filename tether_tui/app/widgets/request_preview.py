@@ -32,7 +32,8 @@ class RequestPreview(Static):
         super().__init__("", **kwargs)  # type: ignore[arg-type]
         self.request_id: str | None = None
 
-    def show_request(self, request: ApprovalRequest, session_title: str, now_mono: float) -> None:
+    def show_request(self, request: ApprovalRequest, session_title: str, now_mono: float, *, arming: float = 0.0) -> None:
+        """``arming``: seconds before the keys may decide it (shown instead of the keys)."""
         self.request_id = request.id
         text = Text.assemble(
             ("◆ ", "bold yellow"),
@@ -40,7 +41,10 @@ class RequestPreview(Static):
             f" · {session_title} · waiting {age(now_mono - request.created_mono)}\n",
         )
         text.append(request_text(request))
-        text.append(f"\n{KEYS_HINT}", style="dim")
+        if arming > 0:
+            text.append(f"\nread it first: the keys act in {arming:.1f} s", style="bold yellow")
+        else:
+            text.append(f"\n{KEYS_HINT}", style="dim")
         self.update(text)
         self.set_class(True, "-request")
         self.display = True
