@@ -3,9 +3,12 @@ their text and are kept, sessions say the truth about themselves."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.scenes import build_scene, request_id
 from tests.waiting import read_first
 from tether_tui.app import TetherApp
+from tether_tui.app.format import cut_middle
 from tether_tui.app.screens.notices import NoticesScreen
 from tether_tui.app.widgets.approval_queue import ApprovalQueue
 from tether_tui.app.widgets.output_view import OutputView
@@ -296,3 +299,34 @@ async def test_a_grace_time_of_zero_lets_keys_act_at_once():
         await pilot.press("a")
         await settle(pilot)
         assert store.approvals.get(request_id(store, "req_edit_dates")).decision.allowed
+
+
+def drawn(widget) -> str:
+    """What a widget draws, line by line, as plain text."""
+    return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
+
+
+def rendered(app, cell, width: int) -> str:
+    """A table cell as it is drawn in a column ``width`` cells wide."""
+    (line,) = app.console.render_lines(cell, app.console.options.update_width(width))
+    return "".join(segment.text for segment in line).strip()
+
+
+@pytest.mark.parametrize("width", [80, 160])
+async def test_titles_are_cut_in_the_middle_so_two_sessions_stay_apart(width):
+    store = build_scene()
+    names = [f"claude · invoice-api-service{host}{number}" for host in ("", " @ devbox") for number in ("", " #2")]
+    for name in names:
+        store.add_session(name, name, directory="/home/dev/src/invoice-api-service")
+        store.approvals.submit(name, "Bash", {"command": "make release"})
+    app = TetherApp(Runtime(store), user="dev")
+    async with app.run_test(size=(width, 60)) as pilot:
+        await settle(pilot)
+        sessions = app.screen.query_one(SessionsTable)
+        assert cut_middle(names[0], sessions.columns["title"].width) in drawn(sessions)  # what the table draws
+        for table, column in ((SessionsTable, "title"), (ApprovalQueue, "session")):
+            widget = app.screen.query_one(table)
+            cells = [widget.get_cell(key, column) for key in widget.row_keys if key in names or str(widget.get_cell(key, column)) in names]
+            shown = {str(cell): rendered(app, cell, widget.columns[column].width) for cell in cells}
+            assert len(shown) == 4 and len(set(shown.values())) == 4, shown  # four sessions, four different names
+            assert all(text[-3:] == name[-3:] for name, text in shown.items()), shown  # the end that tells them apart is kept

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-from tether_tui.app.format import age
+from tether_tui.app.format import MiddleCut, age
 from tether_tui.app.widgets.fitted_table import FittedTable
 from tether_tui.models import ApprovalRequest
 
@@ -39,7 +39,7 @@ class ApprovalQueue(FittedTable):
             request.id,
             (
                 age(now_mono - request.created_mono),
-                Text(session_title, overflow="ellipsis", no_wrap=True),
+                MiddleCut(session_title),
                 Text(request.tool_name, style="bold", overflow="ellipsis", no_wrap=True),
                 Text(request.summary, overflow="ellipsis", no_wrap=True),
             ),
@@ -56,7 +56,7 @@ class ApprovalQueue(FittedTable):
     def rename_session(self, session_id: str, title: str) -> None:
         for request_id, owner in self._session_of.items():
             if owner == session_id:
-                self.set_cell(request_id, "session", Text(title, overflow="ellipsis", no_wrap=True))
+                self.set_cell(request_id, "session", MiddleCut(title))
 
     def highlight(self, request_id: str | None) -> None:
         """Put the cursor on ``request_id``, or hide it (None)."""

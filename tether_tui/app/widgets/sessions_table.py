@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tether_tui.app.format import origin_text, state_text
+from tether_tui.app.format import MiddleCut, origin_text, state_text
 from tether_tui.app.widgets.fitted_table import FittedTable
 from tether_tui.models import Session
 
@@ -18,7 +18,7 @@ class SessionsTable(FittedTable):
         self.border_title = "Sessions"
 
     def upsert(self, session: Session, pending: int, *, queued_input: bool = False) -> None:
-        title = Text(session.title, style="bold" if pending or session.needs_attention else "", overflow="ellipsis", no_wrap=True)
+        title = MiddleCut(session.title, style="bold" if pending or session.needs_attention else "")
         pending_text = Text(str(pending), style="bold yellow") if pending else Text("·", style="dim")
         self.put_row(
             session.id,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.text import Text
-
+from tether_tui.app.format import MiddleCut
 from tether_tui.app.widgets.fitted_table import FittedTable
 from tether_tui.commands import format_duration
 from tether_tui.models import Rule
@@ -27,5 +26,5 @@ class TimersPanel(FittedTable):
             if self.has_row(rule.id):
                 self.set_cell(rule.id, "left", left)
             else:
-                self.put_row(rule.id, (Text(describe(rule), overflow="ellipsis", no_wrap=True), left))
+                self.put_row(rule.id, (MiddleCut(describe(rule)), left))
         self.border_title = f"Auto-approve timers ({len(rules)})" if rules else "Auto-approve timers"
