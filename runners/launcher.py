@@ -72,8 +72,12 @@ class SessionLauncher:
                 directory = await remote_folder(remote, directory or "~")
             except ValueError as exc:
                 raise RunnerUnavailableError(str(exc)) from None
-        elif directory:
+        elif directory is not None:
+            if not directory.strip():
+                raise RunnerUnavailableError("no folder given: name the folder the agent works in")
             directory = absolute_folder(directory)
+            if not os.path.isdir(directory):
+                raise RunnerUnavailableError(f"{directory} is not a folder")
         if self.registry.runs_in_folder(runner_name):
             config.setdefault("directory", directory)
         runner = self.registry.create(runner_name, self.store, **config)

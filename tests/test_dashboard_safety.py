@@ -330,3 +330,41 @@ async def test_titles_are_cut_in_the_middle_so_two_sessions_stay_apart(width):
             shown = {str(cell): rendered(app, cell, widget.columns[column].width) for cell in cells}
             assert len(shown) == 4 and len(set(shown.values())) == 4, shown  # four sessions, four different names
             assert all(text[-3:] == name[-3:] for name, text in shown.items()), shown  # the end that tells them apart is kept
+
+
+async def test_an_empty_or_missing_folder_is_refused_whatever_the_timing(tmp_path):
+    from tests.scenes import scene_launcher
+    from tether_tui.app.screens.new_session import NewSessionDialog
+
+    store = build_scene()
+    app = TetherApp(Runtime(store, launcher=scene_launcher(store)), user="dev")
+    before = len(store.sessions())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, NewSessionDialog)
+        dialog.query_one("#folder").value = ""
+        await pilot.press(*"fix the tests", "ctrl+s")
+        await settle(pilot)
+        assert app.screen is dialog and "Type the folder the agent works in" in str(dialog.query_one("#error").render())
+        for attempt in range(3):  # a missing folder typed and ctrl+s at once, again and again
+            dialog.query_one("#folder").value = ""
+            dialog.query_one("#folder").focus()
+            await pilot.press(*str(tmp_path / f"missing-{attempt}"), "ctrl+s")
+            await settle(pilot)
+            assert app.screen is dialog and "is not a folder" in str(dialog.query_one("#error").render())
+    assert len(store.sessions()) == before
+
+
+async def test_the_launcher_refuses_an_empty_or_missing_folder_from_any_surface(tmp_path):
+    from runners.protocol import RunnerUnavailableError
+    from tests.scenes import scene_launcher
+
+    store = build_scene()
+    launcher = scene_launcher(store)
+    for folder in ("", "   ", str(tmp_path / "missing")):
+        with pytest.raises(RunnerUnavailableError):
+            await launcher.start("claude", "fix the tests", directory=folder)
+    assert len(store.sessions()) == 4

@@ -125,16 +125,19 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
         host_index = self.query_one("#host", RadioSet).pressed_index if self.hosts else 0
         host = self.hosts[host_index - 1][0] if host_index > 0 else None
         typed = self.query_one("#folder", Input).value.strip()
+        if not typed:
+            error.update("Type the folder the agent works in")
+            return None
         if host is not None:
             if agent.name.startswith("demo:"):
                 error.update("The demo agents run on this machine only")
                 return None
-            folder = typed or "~"  # a folder there: checked there when the agent starts
+            folder = typed  # a folder there: checked there when the agent starts
         else:
             if agent.unavailable is not None:
                 error.update(Content(agent.unavailable))
                 return None
-            folder = os.path.abspath(os.path.expanduser(typed or "."))
+            folder = os.path.abspath(os.path.expanduser(typed))
             if not os.path.isdir(folder):
                 error.update(Content(f"{folder} is not a folder"))
                 return None
