@@ -140,11 +140,20 @@ class DemoRunner:
                 await self.events.on_output(session_id, "stdout", f"Permission denied for {step.tool_name}{because}. Skipping that step.")
 
     async def _ask(self, session_id: str, session: _DemoSession, step: Ask) -> tuple[bool, str | None]:
-        if session.approval_choice >= 2 or (session.approval_choice == 1 and step.edits_files):
-            return True, None
-        await self.events.on_output(session_id, "stdout", f"● {step.tool_name} wants approval")
+        """Every step is asked of tether-tui, as a real agent's are: the approval mode works
+        through rules (made when the session started), so what it lets through is shown,
+        audited and revocable, and the never-auto-approve list still asks."""
         request_id = f"req_{secrets.token_hex(5)}"
-        decision = await self.events.on_permission_request(session_id, request_id, step.tool_name, dict(step.tool_input))
+        asking = asyncio.ensure_future(self.events.on_permission_request(session_id, request_id, step.tool_name, dict(step.tool_input)))
+        for _ in range(3):  # a rule decides at once; a person does not
+            await asyncio.sleep(0)
+        if not asking.done():
+            await self.events.on_output(session_id, "stdout", f"● {step.tool_name} wants approval")
+        decision = await asking
+        if str(getattr(decision, "via", "")) == "auto-approve":
+            await self.events.on_output(
+                session_id, "stdout", f"✓ {step.tool_name} auto-approved by a rule (listed under Auto-approve timers)"
+            )
         allowed = bool(getattr(decision, "allowed", decision))
         return allowed, getattr(decision, "reason", None)
 

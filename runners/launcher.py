@@ -25,6 +25,16 @@ def absolute_folder(directory: str) -> str:
     return os.path.abspath(os.path.expanduser(directory))
 
 
+def existing_folder(directory: str) -> str:
+    """:func:`absolute_folder`, refused (RunnerUnavailableError) when empty or not a folder."""
+    if not directory.strip():
+        raise RunnerUnavailableError("no folder given: name the folder the agent works in")
+    folder = absolute_folder(directory)
+    if not os.path.isdir(folder):
+        raise RunnerUnavailableError(f"{folder} is not a folder")
+    return folder
+
+
 class _RunnerController:
     def __init__(self, runner: Runner, session_id: str) -> None:
         self.runner = runner
@@ -73,11 +83,7 @@ class SessionLauncher:
             except ValueError as exc:
                 raise RunnerUnavailableError(str(exc)) from None
         elif directory is not None:
-            if not directory.strip():
-                raise RunnerUnavailableError("no folder given: name the folder the agent works in")
-            directory = absolute_folder(directory)
-            if not os.path.isdir(directory):
-                raise RunnerUnavailableError(f"{directory} is not a folder")
+            directory = existing_folder(directory)
         if self.registry.runs_in_folder(runner_name):
             config.setdefault("directory", directory)
         runner = self.registry.create(runner_name, self.store, **config)
@@ -96,8 +102,7 @@ class SessionLauncher:
         self.store.attach_controller(session_id, _RunnerController(runner, session_id))
         self._runners[session_id] = runner
         self.store.session(session_id).metadata["approval_choice"] = approval_choice
-        if self.registry.runs_in_folder(runner_name):
-            self._approval_mode(session_id, directory, approval_choice, host)
+        self._approval_mode(session_id, directory, approval_choice, host)
         try:
             await runner.start(session_id, prompt, approval_choice)
         except RunnerUnavailableError as exc:

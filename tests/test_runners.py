@@ -90,14 +90,36 @@ async def test_demo_agent_asks_streams_takes_input_and_stops(store: SessionStore
     assert "Interrupted" in store.output(session_id).text()
 
 
-async def test_demo_agent_exits_on_request_and_honours_bypass(store):
+async def test_demo_agent_exits_on_request_and_never_ask_works_as_with_a_real_agent(store):
+    """ "Never ask" on a demo does what it does on a real agent: a session rule in the timers, a
+    warning, every step auto-approved and audited (it teaches what the modes do)."""
+    notices = store.bus.subscribe("test")
     launcher = SessionLauncher(store)
     session_id = await launcher.start_demo(2, speed=100, approval_choice=2)
     await wait_for(lambda: store.session(session_id).state is SessionState.WAITING_INPUT)
-    assert not store.audit.path.exists() or "decision" not in store.audit.path.read_text()
+    (rule,) = [r for r in store.approvals.rules() if r.session_id == session_id]
+    assert rule.created_by == "approval mode 2"
+    decisions = [r for r in store.audit.read() if r.get("event") == "decision"]
+    assert [d["summary"] for d in decisions][:2] == ["rm -rf build/ dist/ .pytest_cache", "https://pypi.org/pypi/pandas/json"]
+    assert {d["via"] for d in decisions} == {"auto-approve"} and {d["rule_id"] for d in decisions} == {rule.id}
+    assert any("runs with approvals bypassed" in getattr(e, "text", "") for e in notices.drain())
+    assert "✓ Bash auto-approved by a rule (listed under Auto-approve timers)" in store.output(session_id).lines()
     await store.send_input(session_id, "exit", by="alice", via=Via.KEYBOARD)
     await wait_for(lambda: store.session(session_id).state.is_final)
     assert store.session(session_id).state is SessionState.STOPPED and store.session(session_id).exit_code == 0
+
+
+async def test_demo_agent_in_accept_edits_mode_asks_for_commands_and_not_for_edits(store):
+    launcher = SessionLauncher(store)
+    session_id = await launcher.start_demo(0, speed=100, approval_choice=1)
+    await wait_for(lambda: bool(store.approvals.pending()))
+    (first,) = store.approvals.pending()
+    assert first.tool_name == "Bash"  # a command asks
+    store.approvals.decide(first.id, True, by="alice", via=Via.KEYBOARD)
+    await wait_for(lambda: any(r.get("tool") == "Edit" for r in store.audit.read() if r.get("event") == "decision"))
+    (edit,) = [r for r in store.audit.read() if r.get("event") == "decision" and r.get("tool") == "Edit"]
+    assert edit["via"] == "auto-approve"  # an edit in the session's folder does not
+    await store.stop_session(session_id, by="alice", via=Via.KEYBOARD)
 
 
 async def test_flood_mode_writes_at_the_asked_rate(store):
