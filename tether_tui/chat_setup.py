@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import signal
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -28,13 +29,19 @@ TRIES = 3
 
 
 def terminal_ask(prompt: str, hidden: bool) -> str:
-    if hidden and sys.stdin.isatty():
-        return getpass.getpass(prompt)
-    print(prompt, end="", flush=True)
-    line = sys.stdin.readline()
-    if not line:
-        raise EOFError
-    return line.strip()
+    """A line typed at the terminal; ctrl+c stops at once (KeyboardInterrupt), even while the
+    event loop holds SIGINT for itself."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        if hidden and sys.stdin.isatty():
+            return getpass.getpass(prompt)
+        print(prompt, end="", flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line.strip()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # ----------------------------------------------------------------- shared with the setup dialog
@@ -79,6 +86,10 @@ async def setup(name: str, config_path: Path, *, ask: Ask = terminal_ask, say: S
         say(f"tether-tui: {exc}\nFix the config first (tether-tui config check).")
         return 2
     spec = platform(name)
+    missing = spec.missing_library()
+    if missing is not None:
+        say(f"{spec.label} needs its library ({missing} is not installed): {spec.install}")
+        return 1
     say(f"Setting up {spec.label} (written to {config_path}).")
     for step in spec.setup_steps:
         say(f"  {step}")
@@ -88,6 +99,13 @@ async def setup(name: str, config_path: Path, *, ask: Ask = terminal_ask, say: S
         except (EOFError, KeyboardInterrupt):
             say("\nNothing written.")
             return 1
+        empty = [token.label for token in spec.tokens if not getattr(settings, token.key)]
+        if empty:
+            say(f"✗ No {' and no '.join(empty)} typed")
+            if attempt == TRIES - 1:
+                say("Nothing written.")
+                return 1
+            continue
         findings = await probe(name, settings)
         token_refused = findings[0].failed
         for finding in findings:

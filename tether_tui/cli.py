@@ -129,6 +129,10 @@ def config_command(args: argparse.Namespace) -> int:
         write_private_atomic(path, CONFIG_TEMPLATE)
         print(f"wrote {path}")
         return 0
+    named = getattr(args, "config_file", None) or args.config
+    if named is not None and not path.exists():
+        print(f"tether-tui: {path} does not exist (tether-tui config init --config {path} writes one)", file=sys.stderr)
+        return 2
     config = _load(path)
     theme = _theme_problem(config.dashboard.theme)
     if theme is not None:
@@ -166,10 +170,15 @@ def open_runtime(args: argparse.Namespace, *, demo: bool, log_stderr: bool = Fal
 
     from tether_tui.audit import AuditLog
     from tether_tui.logs import setup_logging
-    from tether_tui.paths import data_dir, default_audit_path, ensure_private_dir, runtime_dir
+    from tether_tui.paths import data_dir, default_audit_path, ensure_private_dir, folder_problem, runtime_dir
     from tether_tui.runtime_lock import RuntimeLock
     from tether_tui.store import SessionStore
 
+    for kind in ("runtime", "data"):
+        problem = folder_problem(kind, make=True)
+        if problem is not None:
+            print(f"tether-tui: {problem}", file=sys.stderr)
+            return 2
     lock = RuntimeLock(ensure_private_dir(runtime_dir()))
     holder = lock.acquire()
     if holder is not None:

@@ -18,7 +18,7 @@ from bridges.probe import Finding, fail, note, ok, probe
 from tether_tui.agents import AGENTS
 from tether_tui.config import Config, ConfigError, RemoteSettings, load_config
 from tether_tui.install_hooks import _is_ours, settings_path, strip_json_comments, tether_command
-from tether_tui.paths import gateway_socket_path
+from tether_tui.paths import FOLDERS, folder_of, folder_problem, gateway_socket_path
 from tether_tui.platforms import PLATFORMS
 
 MARKS = {"ok": "✓", "fail": "✗", "note": "·"}
@@ -157,8 +157,22 @@ async def platform_findings(config: Config) -> list[Finding]:
     return findings
 
 
+def folder_findings() -> list[Finding]:
+    """The data, config and runtime folders: each one usable, or what is in the way and the fix."""
+    findings = []
+    for kind in FOLDERS:
+        problem = folder_problem(kind)
+        findings.append(
+            ok(f"Folders: {kind} {folder_of(kind)}")
+            if problem is None
+            else fail(f"Folders: {problem.split('; ')[0]}", problem.split("; ", 1)[1])
+        )
+    return findings
+
+
 def run(config_path: Path, out: TextIO, *, project: Path | None = None) -> int:
     config, findings = config_findings(config_path)
+    findings = folder_findings() + findings
     if config is not None:
         findings += asyncio.run(platform_findings(config))
         findings += asyncio.run(remote_findings(config))

@@ -50,6 +50,41 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
+FOLDERS = {
+    "data": ("TETHER_TUI_DATA_DIR", "the audit log, the saved sessions, the log"),
+    "config": ("TETHER_TUI_CONFIG_DIR", "config.toml"),
+    "runtime": ("TETHER_TUI_RUNTIME_DIR", "the hooks' socket and the lock"),
+}
+
+
+def folder_of(kind: str) -> Path:
+    return {"data": data_dir, "config": config_dir, "runtime": runtime_dir}[kind]()
+
+
+def folder_problem(kind: str, *, make: bool = False) -> str | None:
+    """Why tether-tui's ``kind`` folder (data, config, runtime) cannot be used, in one line with
+    the fix; None when it can. ``make``: create it (else only check that it could be made)."""
+    path = folder_of(kind)
+    variable, holds = FOLDERS[kind]
+    try:
+        if make:
+            ensure_private_dir(path)
+        else:
+            existing = path
+            while not existing.exists():
+                existing = existing.parent
+            if not existing.is_dir():
+                raise NotADirectoryError(20, "Not a directory", str(existing))
+        target = path if path.exists() else existing
+        if not os.access(target, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied", str(target))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        where = f" ({exc.filename} is in the way)" if exc.filename and str(exc.filename) != str(path) else ""
+        return f"the {kind} folder {path} cannot be used: {reason}{where}; it holds {holds}. Set {variable} to a folder you may write to"
+    return None
+
+
 class UnsafeRuntimeError(RuntimeError):
     """The runtime folder or the socket in it could have been put there by another user."""
 

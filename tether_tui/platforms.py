@@ -52,6 +52,8 @@ class PlatformSpec:
     """``module:Class`` of the bridge; the class has ``from_settings(settings, **options)``."""
     probe: str
     """The module whose ``probe(settings)`` checks a token against the platform."""
+    libraries: tuple[str, ...]
+    """What its bridge imports (its extra installs them)."""
 
     @property
     def chat_key(self) -> str:
@@ -60,6 +62,19 @@ class PlatformSpec:
     @property
     def install(self) -> str:
         return f"pip install 'tether-tui[{self.name}]'"
+
+    def missing_library(self) -> str | None:
+        """The first of its libraries that is not installed, or None."""
+        import importlib.util
+
+        for name in self.libraries:
+            try:
+                found = importlib.util.find_spec(name)
+            except (ImportError, ValueError):  # blocked, or half imported
+                found = None
+            if found is None:
+                return name
+        return None
 
     def settings_of(self, config: Config) -> ChatSettings:
         settings: ChatSettings = getattr(config, self.name)
@@ -96,6 +111,7 @@ PLATFORMS: dict[str, PlatformSpec] = {
         setup_summary="@BotFather: /newbot, copy the token. Make a group, switch Topics on, add the bot as admin with Manage Topics.",
         bridge="bridges.telegram:TelegramBridge",
         probe="bridges.telegram.probe",
+        libraries=("telegram", "chatgpt_md_converter"),
     ),
     "slack": PlatformSpec(
         name="slack",
@@ -120,6 +136,7 @@ PLATFORMS: dict[str, PlatformSpec] = {
         ),
         bridge="bridges.slack:SlackBridge",
         probe="bridges.slack.probe",
+        libraries=("slack_bolt", "slackify_markdown"),
     ),
     "discord": PlatformSpec(
         name="discord",
@@ -137,6 +154,7 @@ PLATFORMS: dict[str, PlatformSpec] = {
         setup_summary="Developer Portal: Bot, Reset Token, copy it; switch Message Content Intent on; invite the bot to your server.",
         bridge="bridges.discord:DiscordBridge",
         probe="bridges.discord.probe",
+        libraries=("discord",),
     ),
 }
 

@@ -13,6 +13,7 @@ from bridges.handlers import Handlers
 from bridges.pacing import Budget
 from bridges.platform import ChatPlatform
 from tether_tui.config import DiscordSettings
+from tether_tui.platforms import platform
 
 EXTRA_HINT = "DiscordBridge needs discord.py: pip install 'tether-tui[discord]'"
 
@@ -39,7 +40,8 @@ class DiscordBridge(ChatBridge):
         guild_ready_timeout: float = 2.0,
         **options: Unpack[BridgeOptions],
     ) -> None:
-        require_library("discord", EXTRA_HINT)
+        for library in platform("discord").libraries:
+            require_library(library, EXTRA_HINT)
         # no channel yet: the first !pair with the right code in a server channel makes it this bridge's
         self.channel_id = int(channel_id or from_env(None, "TETHER_TUI_DISCORD_CHANNEL_ID") or 0)
         options.setdefault("require_pairing", True)  # Discord has always paired by default

@@ -13,6 +13,7 @@ from bridges.handlers import Handlers
 from bridges.pacing import Budget
 from bridges.platform import ChatPlatform
 from tether_tui.config import SlackSettings
+from tether_tui.platforms import platform
 
 EXTRA_HINT = "SlackBridge needs slack-bolt: pip install 'tether-tui[slack]'"
 
@@ -39,8 +40,8 @@ class SlackBridge(ChatBridge):
         slash_command: str = "/tether",
         **options: Unpack[BridgeOptions],
     ) -> None:
-        require_library("slack_bolt", EXTRA_HINT)
-        require_library("slackify_markdown", EXTRA_HINT)
+        for library in platform("slack").libraries:
+            require_library(library, EXTRA_HINT)
         super().__init__(scope=f"slack:{channel_id}", handlers=handlers, **options)
         self.bot_token = bot_token
         self.app_token = app_token

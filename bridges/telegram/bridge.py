@@ -12,6 +12,7 @@ from bridges.handlers import Handlers
 from bridges.pacing import Budget
 from bridges.platform import ChatPlatform
 from tether_tui.config import TelegramSettings
+from tether_tui.platforms import platform
 
 EXTRA_HINT = "TelegramBridge needs python-telegram-bot: pip install 'tether-tui[telegram]'"
 
@@ -38,8 +39,8 @@ class TelegramBridge(ChatBridge):
         poll_timeout: float = 30.0,
         **options: Unpack[BridgeOptions],
     ) -> None:
-        require_library("telegram", EXTRA_HINT)
-        require_library("chatgpt_md_converter", EXTRA_HINT)
+        for library in platform("telegram").libraries:
+            require_library(library, EXTRA_HINT)
         # no group yet: the first /pair with the right code in a forum group makes it this bridge's
         super().__init__(scope=f"telegram:{forum_group_id or ''}", handlers=handlers, **options)
         self.token = token

@@ -11,6 +11,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -511,6 +512,22 @@ class TetherApp(App[None]):
         )
         for name, description in self.commands.descriptions().items():
             yield SystemCommand(f"/{name}", description, partial(self._palette_command, name))
+
+    # ----------------------------------------------------------------- screenshots
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None, time_format: str | None = None) -> str | None:
+        """Save an SVG of the screen into a folder that exists (Downloads when there is one,
+        else the data folder's screenshots/), and say where, or why it could not be saved."""
+        from tether_tui.paths import data_dir, ensure_private_dir
+
+        try:
+            downloads = Path("~/Downloads").expanduser()
+            folder = Path(path) if path else downloads if downloads.is_dir() else ensure_private_dir(data_dir() / "screenshots")
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as exc:
+            self.tell(f"Screenshot not saved: {exc}", severity="error", timeout=8)
+            return None
+        self.tell(f"Screenshot saved: {saved}", timeout=6)
+        return saved
 
     # ----------------------------------------------------------------- chat users
     def _running_bridges(self) -> dict[str, ChatBridge]:
