@@ -26,7 +26,10 @@ def test_the_template_is_the_defaults():
         ("[approvals]\n\nfallback = 'allow'\n", 'cfg.toml:3: [approvals] fallback: expected one of "deny", "defer", got "allow"'),
         ("[dashboard]\nbell = 1\n", "cfg.toml:2: [dashboard] bell: expected true or false, got 1"),
         ("[dashboard]\ndemo = 'True'\n", 'cfg.toml:2: [dashboard] demo: expected true or false, got "True"'),
-        ("[dashboard]\nbel = true\n", "cfg.toml:2: [dashboard] bel: unknown key (known: bell, demo, demo_sessions, notify, theme)"),
+        (
+            "[dashboard]\nbel = true\n",
+            "cfg.toml:2: [dashboard] bel: unknown key (known: bell, demo, demo_sessions, key_grace_seconds, notify, theme)",
+        ),
         ("[telegram]\nallowed_user_ids = [1, 'x']\n", 'cfg.toml:2: [telegram] allowed_user_ids: expected a whole number, got "x"'),
         ("[approvals]\ntimeout_seconds = 0\n", "cfg.toml:2: [approvals] timeout_seconds: must be from 1 to 604_800, got 0"),
         (

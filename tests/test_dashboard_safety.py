@@ -368,3 +368,86 @@ async def test_the_launcher_refuses_an_empty_or_missing_folder_from_any_surface(
         with pytest.raises(RunnerUnavailableError):
             await launcher.start("claude", "fix the tests", directory=folder)
     assert len(store.sessions()) == 4
+
+
+# ------------------------------------------------------------------------------------ rough edges
+async def test_enter_on_a_session_opens_its_oldest_request():
+    from tether_tui.app.screens.details import DetailsScreen
+
+    store = build_scene()
+    app = TetherApp(Runtime(store), user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one(SessionsTable).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailsScreen) and app.screen.request.id == request_id(store, "req_edit_dates")
+
+
+async def test_typed_input_that_cannot_be_sent_stays_in_the_line_with_the_reason():
+    from textual.widgets import Input
+
+    store = build_scene()
+    app = TetherApp(Runtime(store), user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.select_session("s-docs")  # stopped
+        await pilot.press("i", *"also fix the typos", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#input", Input).value == "also fix the typos"
+        assert any(m.endswith("what you typed stays in the line") for m in messages(app))
+
+
+async def test_the_session_just_started_is_the_selected_one(tmp_path):
+    from tests.scenes import scene_launcher
+    from tether_tui.app.screens.new_session import NewSessionRequest
+
+    store = build_scene()
+    app = TetherApp(Runtime(store, launcher=scene_launcher(store), demo_speed=50), user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app._start_session(NewSessionRequest("demo:1", str(tmp_path), "", 0, None, None))
+        await settle(pilot)
+        newest = store.sessions()[-1]
+        assert app.screen.selected_session_id == newest.id
+
+
+async def test_a_hook_sessions_output_shows_its_requests_and_their_decisions():
+    from tether_tui.gateway import Gateway
+
+    store = build_scene()
+    gateway = Gateway(store)
+    from tether_tui.agents import AGENTS
+
+    event = {
+        "session_id": "hook-1", "hook_event_name": "PermissionRequest", "tool_name": "Bash", "cwd": "/work/api",
+        "tool_input": {"command": "make deploy"}, "transcript_path": "/tmp/t.jsonl", "permission_mode": "default",
+    }  # fmt: skip
+    import asyncio
+
+    answer = asyncio.ensure_future(gateway.handle(AGENTS["claude"], event))
+    await asyncio.sleep(0.05)
+    session_id = "hook-1"  # the agent's own session id
+    (request,) = store.approvals.pending(session_id)
+    store.approvals.decide(request.id, False, by="alice", via=Via.TELEGRAM, reason="not on a Friday")
+    await asyncio.wait_for(answer, 5)
+    lines = store.output(session_id).lines()
+    assert lines[0] == "● Bash wants approval: make deploy"
+    assert lines[1].startswith("✗ Bash denied by alice via Telegram")
+
+
+async def test_a_theme_picked_in_the_palette_is_kept_in_the_config(tmp_path):
+    import tomllib
+
+    from tests.waiting import until
+
+    path = tmp_path / "config.toml"
+    path.write_text("# mine\n[dashboard]\nbell = false\n")
+    store = build_scene()
+    app = TetherApp(Runtime(store, config_path=path), user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.theme = "nord"
+        await until(lambda: "nord" in path.read_text(), 10)
+    config = tomllib.loads(path.read_text())
+    assert config["dashboard"] == {"bell": False, "theme": "nord"} and path.read_text().startswith("# mine")

@@ -409,6 +409,8 @@ class Gateway:
             suggestions=hooks.suggestions(event),
             cwd=cwd if isinstance(cwd, str) else None,
         )
+        if request.pending:  # shown in the hook session's output, as a runner session's agent shows it
+            self.store.append_output(session_id, f"● {request.tool_name} wants approval: {request.summary}")
         waiting = asyncio.ensure_future(request.wait())
         if gone is not None and request.pending:
             either: set[asyncio.Future[Any]] = {waiting, gone}
@@ -419,6 +421,9 @@ class Gateway:
                     self.store.approvals.defer(request.id, by=hooks.label, via=Via.AGENT, reason="the agent stopped waiting")
                 return NO_DECISION
         decision = await waiting
+        if self.store.has_session(session_id):
+            mark = "✓" if decision.outcome is Outcome.ALLOW else "✗" if decision.outcome is Outcome.DENY else "·"
+            self.store.append_output(session_id, f"{mark} {request.tool_name} {decision.describe()}")
         if controller.stopped:
             self._stopped(session_id, "stopped while it waited for a decision")
             return hooks.stop_agent(event, "Stopped from tether-tui")

@@ -199,6 +199,8 @@ class AcpRunner:
                 session.session_id, title=f"{self.profile.name} · {os.path.basename(session.directory)}", provider=self.profile.label
             )
             text: str | None = prompt or None
+            if text is not None:
+                await self.events.on_output(session.session_id, "stdout", f"› {text}", is_final=False)
             while not session.stopping:
                 if text is not None:
                     await self._turn(session, client, text)

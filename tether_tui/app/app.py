@@ -93,6 +93,7 @@ class TetherApp(App[None]):
         self.set_interval(1.0, self._tick, name="clocks")
         self.run_worker(self.runtime.start(), name="runtime")
         self.runtime.catch_signals(self._terminated)
+        self.theme_changed_signal.subscribe(self, self._keep_theme)
         for warning in self.store.config.warnings:
             self.tell(warning, title="Config", severity="warning", timeout=10)
 
@@ -127,6 +128,20 @@ class TetherApp(App[None]):
             self.notices.append(
                 NoticeRecord(self.store.clock.now(), "warning", "Config", f"unknown theme {config.dashboard.theme!r} (known: {known})")
             )
+
+    def _keep_theme(self, theme: object) -> None:
+        """A theme picked in the palette is kept in the config (the next start has it too)."""
+        name = getattr(theme, "name", None)
+        path = self.runtime.config_path
+        if not name or path is None or name == self.store.config.dashboard.theme:
+            return
+        from tether_tui.config import ConfigError
+        from tether_tui.configfile import set_values
+
+        try:
+            set_values(path, "dashboard", {"theme": name})
+        except (ConfigError, OSError) as exc:
+            self.tell(f"Theme {name} not kept: {exc}", severity="warning", timeout=6)
 
     def _tick(self) -> None:
         """Every second: ages and countdowns. A tick never takes the dashboard down."""
@@ -346,11 +361,14 @@ class TetherApp(App[None]):
         self.push_screen(DetailsScreen(request, title))
 
     # ----------------------------------------------------------------- sessions
-    async def send_input(self, session_id: str, text: str) -> None:
+    async def send_input(self, session_id: str, text: str) -> bool:
+        """Send typed input; False (and why, saying the text is kept) when it cannot go."""
         try:
             await self.store.send_input(session_id, text, by=self.user, via=Via.KEYBOARD)
         except SessionError as exc:
-            self.tell(str(exc), severity="warning")
+            self.tell(f"{exc}: what you typed stays in the line", severity="warning")
+            return False
+        return True
 
     def action_stop_session(self, session_id: str | None = None) -> None:
         screen = self._main_screen()
@@ -444,23 +462,31 @@ class TetherApp(App[None]):
 
         try:
             if request.demo_index is not None:
-                await self.launcher.start_demo(
+                session_id = await self.launcher.start_demo(
                     request.demo_index,
                     prompt=request.prompt or None,
                     approval_choice=request.approval_choice,
                     speed=self.runtime.demo_speed,
                 )
-                return
-            await self.launcher.start(
-                request.agent,
-                request.prompt,
-                title=request.title,
-                directory=request.folder,
-                approval_choice=request.approval_choice,
-                host=request.host,
-            )
+            else:
+                session_id = await self.launcher.start(
+                    request.agent,
+                    request.prompt,
+                    title=request.title,
+                    directory=request.folder,
+                    approval_choice=request.approval_choice,
+                    host=request.host,
+                )
         except RunnerUnavailableError as exc:
             self.tell(str(exc), title="Cannot start the agent", severity="error", timeout=15)
+            return
+        self._select(session_id)
+
+    def _select(self, session_id: str) -> None:
+        """Show ``session_id``: the one just started or resumed is the one the person looks at."""
+        screen = self._main_screen()
+        if screen is not None and self.store.has_session(session_id):
+            screen.select_session(session_id)
 
     async def action_quit(self) -> None:
         running = self.runtime.running_agents()

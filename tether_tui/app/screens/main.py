@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import DataTable, Footer, Input
 
 from tether_tui.app.widgets.approval_queue import ApprovalQueue
 from tether_tui.app.widgets.bounded_input import BoundedInput
@@ -348,6 +348,19 @@ class MainScreen(Screen[None]):
     def on_approval_queue_open_details(self, message: ApprovalQueue.OpenDetails) -> None:
         self.dashboard.open_details(message.request_id)
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a session: the details of its oldest request (or that nothing waits)."""
+        if not isinstance(event.data_table, SessionsTable):
+            return
+        event.stop()
+        pending = self._pending_here()
+        if pending:
+            self.dashboard.open_details(pending[0].id)
+        elif self._session_id is not None:
+            self.dashboard.tell(
+                self.next_request_hint() or f"Nothing waiting in {self.dashboard.store.session(self._session_id).title}", timeout=4
+            )
+
     @property
     def selected_session_id(self) -> str | None:
         return self._session_id
@@ -402,13 +415,14 @@ class MainScreen(Screen[None]):
         text = event.value.strip()
         if not text:
             return
-        event.input.clear()
         session_id = self.selected_session_id
-        if session_id is None:
-            self.dashboard.tell("No session selected", severity="warning")
-            return
         if text.startswith("/"):
+            event.input.clear()
             name, _, args = text[1:].partition(" ")
             await self.dashboard.run_chat_command(name, args.strip(), session_id)
             return
-        await self.dashboard.send_input(session_id, text)
+        if session_id is None:
+            self.dashboard.tell("No session selected: what you typed stays in the line", severity="warning")
+            return
+        if await self.dashboard.send_input(session_id, text):  # what cannot be sent stays, with the reason
+            event.input.clear()

@@ -57,6 +57,7 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
     DEFAULT_CSS = """
     NewSessionDialog TextArea { height: 5; margin-bottom: 1; }
     NewSessionDialog #error { color: $error; }
+    NewSessionDialog #heading { dock: top; width: 1fr; background: $panel; }
     NewSessionDialog Input { margin-bottom: 1; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "start", "Start", show=False)]
@@ -83,7 +84,8 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog", id="new-session"):
-            yield Label("New session", classes="title")
+            yield Label("New session", classes="title", id="heading")
+            yield Label("Agent", classes="field")
             with RadioSet(id="agent"):
                 first = next((i for i, a in enumerate(self.agents) if a.name == self.chosen_agent), None)
                 if first is None:
@@ -105,6 +107,7 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
                 yield Label(Content("Recent: " + " · ".join(self.recent)), classes="hint-inline")
             yield Label("Prompt", classes="field")
             yield TextArea(id="prompt")
+            yield Label("Approvals", classes="field")
             with RadioSet(id="mode"):
                 for index, text in enumerate(MODES):
                     yield RadioButton(text, value=index == 0)
@@ -117,6 +120,17 @@ class NewSessionDialog(ModalScreen[NewSessionRequest | None]):
 
     def on_mount(self) -> None:
         self.query_one("#prompt", TextArea).focus()
+        self._show_agent()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        if event.radio_set.id == "agent":
+            self._show_agent()
+
+    def _show_agent(self) -> None:
+        """The heading names the chosen agent: it shows even when the dialog is scrolled to the prompt."""
+        index = max(0, self.query_one("#agent", RadioSet).pressed_index)
+        label = self.agents[index].label if self.agents else ""
+        self.query_one("#heading", Label).update(Content(f"New session · {label}" if label else "New session"))
 
     def _result(self) -> NewSessionRequest | None:
         agent_index = self.query_one("#agent", RadioSet).pressed_index
