@@ -118,3 +118,41 @@ def test_ctrl_c_at_the_hidden_token_prompt_stops_at_once(tmp_path):
     assert os.waitstatus_to_exitcode(status) == 1
     assert b"Nothing written." in seen and b"Traceback" not in seen
     assert not (tmp_path / "c.toml").exists()
+
+
+def test_demo_count_outside_0_to_50_is_refused_and_hook_help_is_help():
+    for count in ("51", "-1", "many"):
+        result = run("--demo", count, "--headless", "--exit-after-first-frame")
+        assert result.returncode == 2 and "argument --demo" in result.stderr
+    result = run("hook", "--help")
+    assert result.returncode == 0 and result.stdout.startswith("usage: tether-tui hook claude|codex|gemini") and not result.stderr
+
+
+def test_a_timer_of_a_session_that_has_ended_says_so():
+    from tether_tui.models import RuleScope, Via
+    from tether_tui.store import SessionStore
+
+    store = SessionStore()
+    rule = store.approvals.add_rule(RuleScope.TOOL, 60, by="dev", via=Via.KEYBOARD, session_id="demo-1cbde8", tool_name="Edit")
+    assert store.describe_rule(rule) == "Edit in a session that has ended"
+
+
+async def test_demo_sessions_are_listed_in_the_same_order_every_time():
+    from tether_tui.app import TetherApp
+    from tether_tui.app.widgets.sessions_table import SessionsTable
+    from tether_tui.runtime import Runtime
+    from tether_tui.store import SessionStore
+
+    orders = []
+    for _ in range(3):
+        store = SessionStore()
+        app = TetherApp(Runtime(store, demo_sessions=3, demo_speed=0.01), user="dev")
+        async with app.run_test(size=(120, 36)) as pilot:
+            for _ in range(20):
+                await pilot.pause()
+            table = app.screen.query_one(SessionsTable)
+            orders.append(
+                ([str(table.get_cell(key, "title")) for key in table.row_keys], app.screen.selected_session_id == table.row_keys[0])
+            )
+    assert orders[0] == orders[1] == orders[2]
+    assert orders[0][0] == ["claude · invoice-api", "codex · web-shop", "aider · data-pipeline"] and orders[0][1]

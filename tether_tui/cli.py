@@ -16,6 +16,16 @@ if TYPE_CHECKING:
     from tether_tui.runtime_lock import RuntimeLock
 
 
+def _demo_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= count <= 50:
+        raise argparse.ArgumentTypeError(f"{count} is not from 0 to 50")
+    return count
+
+
 def build_parser() -> argparse.ArgumentParser:
     from tether_tui.paths import default_config_path
     from tether_tui.platforms import PLATFORMS
@@ -29,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tether-tui {__version__}")
     parser.add_argument("--config", type=Path, metavar="PATH", help="config file (default: below)")
     parser.add_argument("--no-demo", action="store_true", help="start without the built-in demo agents")
-    parser.add_argument("--demo", type=int, metavar="N", help="number of demo agents to start (default 3)")
+    parser.add_argument("--demo", type=_demo_count, metavar="N", help="number of demo agents to start, 0 to 50 (default 3)")
     parser.add_argument("--demo-speed", type=float, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--exit-after-first-frame", action="store_true", help=argparse.SUPPRESS)

@@ -31,7 +31,7 @@ def config_findings(path: Path) -> tuple[Config | None, list[Finding]]:
     except ConfigError as exc:
         return None, [fail(f"Config: {exc}", "fix the line named, then: tether-tui config check")]
     if not path.exists():
-        return config, [note(f"Config: {path} does not exist, defaults apply", "tether-tui setup telegram (or slack, discord)")]
+        return config, [note(f"Config: {path} does not exist, defaults apply", "tether-tui config init writes one to edit")]
     findings = [ok(f"Config: {path} parses")]
     mode = stat.S_IMODE(path.stat().st_mode)
     if config.secrets() and mode & 0o077:

@@ -61,6 +61,12 @@ def ask_gateway(path: Path, agent: str, event: dict[str, Any], wait: float) -> d
 
 
 def run(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    if argv[:1] in (["-h"], ["--help"]):
+        print(
+            f"{USAGE}\n\nWhat an agent's hook runs: reads the hook event on stdin, asks the running dashboard, prints\nthe decision in the agent's own format. tether-tui install-hooks AGENT sets it up.",
+            file=stdout,
+        )
+        return 0
     if not argv or argv[0] not in AGENTS:
         print(f"tether-tui hook: {USAGE}", file=stderr)
         return 1

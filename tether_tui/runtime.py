@@ -107,8 +107,8 @@ class Runtime:
             await self._start_gateway()
         if self.bridges is not None:
             self.spawn(self.bridges.apply(self.store.config), "bridges")
-        for index in range(self.demo_sessions):
-            self.spawn(self.launcher.start_demo(index, speed=self.demo_speed), f"demo {index}")
+        if self.demo_sessions:
+            self.spawn(self._start_demos(), "demo sessions")
 
     def _restore(self, state: StateFile) -> None:
         if state.set_aside is not None:
@@ -132,6 +132,11 @@ class Runtime:
                     level="warning",
                 )
             )
+
+    async def _start_demos(self) -> None:
+        """One after the other: the demo sessions are listed in the same order every time."""
+        for index in range(self.demo_sessions):
+            await self.launcher.start_demo(index, speed=self.demo_speed)
 
     def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run ``work`` for as long as the runtime runs (cancelled by ``stop()``); a failure is

@@ -237,6 +237,8 @@ class SessionStore:
 
     def describe_rule(self, rule: Rule) -> str:
         session = self._sessions.get(rule.session_id) if rule.session_id else None
+        if rule.session_id and session is None:
+            return rule.describe("a session that has ended")
         return rule.describe(session.title if session else None)
 
     # ----------------------------------------------------------------- output

@@ -184,7 +184,7 @@ class TetherApp(App[None]):
                     where = self._title(event.request.session_id)
                     self.tell(f"{event.request.tool_name} in {where}: {event.decision.describe()}", timeout=6)
             elif isinstance(event, AutoApprovedBatch):
-                self.tell(event.describe(), title="Auto-approved", timeout=8)
+                self.tell(event.describe(), timeout=8)
             elif isinstance(event, ConfigFailed):
                 self.tell(event.error, title="Config not applied", severity="error", timeout=15)
             elif isinstance(event, ConfigReloaded):

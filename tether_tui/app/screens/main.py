@@ -158,16 +158,16 @@ class MainScreen(Screen[None]):
         sessions = self.query_one(SessionsTable)
         queue = self.query_one(ApprovalQueue)
         output = self.query_one(OutputView)
-        changed: set[str] = set()
+        changed: dict[str, None] = {}  # in the order they came: the list is the same every run
         follow = status = rules = requests = False
         for event in events:
             if isinstance(event, OutputAppended):
                 follow = follow or event.session_id == output.session_id
             elif isinstance(event, (SessionAdded, SessionChanged)):
-                changed.add(event.session.id)
+                changed[event.session.id] = None
             elif isinstance(event, SessionRemoved):
                 sessions.forget(event.session_id)
-                changed.discard(event.session_id)
+                changed.pop(event.session_id, None)
                 if event.session_id == self._session_id:
                     self._session_id = None
             elif isinstance(event, ApprovalRequested):

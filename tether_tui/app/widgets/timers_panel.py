@@ -11,7 +11,8 @@ from tether_tui.models import Rule
 
 
 class TimersPanel(FittedTable):
-    COLUMNS = (("rule", "Allowed", 1.0), ("left", "Left", 7))
+    COLUMNS = (("rule", "Allowed", 1.0), ("left", "Left", 9))
+    """Left fits the longest timer: 167:59:59 (a week)."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
