@@ -21,7 +21,7 @@ from bridges.mirror import BridgeMirror
 from bridges.pacing import Budget, Priority, RetryLater, SendScheduler, Unreachable
 from bridges.pairing import PairedUser, Pairing
 from bridges.platform import ChatPlatform, ChatUser
-from bridges.threads import ThreadMap
+from bridges.threads import ThreadMap, ThreadStore
 from tether_tui.audit import AuditLog
 from tether_tui.commands import CommandDef, CommandRegistry
 from tether_tui.config import DEFAULT_NEVER_AUTO_APPROVE, ApprovalSettings, Config
@@ -46,6 +46,7 @@ class BridgeOptions(TypedDict, total=False):
     require_pairing: bool
     pairing_code: str | None
     on_bound: Callable[[str], Awaitable[None]] | None
+    thread_store: ThreadStore | None
 
 
 def require_library(module: str, hint: str) -> None:
@@ -82,8 +83,10 @@ class ChatBridge:
         require_pairing: bool = False,
         pairing_code: str | None = None,
         on_bound: Callable[[str], Awaitable[None]] | None = None,
+        thread_store: ThreadStore | None = None,
     ) -> None:
-        """``scope`` names the chat (the thread map is kept per scope); a scope ending in ``:``
+        """``thread_store``: where the thread map is kept (the runtime's state file; none: a
+        file in ``data_dir``). ``scope`` names the chat (the thread map is kept per scope); a scope ending in ``:``
         (no chat yet) starts the bridge *unbound*: it then only listens for a pairing message in
         any group or channel the bot is in, and a correct code there binds that chat (and calls
         ``on_bound`` with its id, e.g. to write it into the config). Used alone (no ``store``)
@@ -103,7 +106,7 @@ class ChatBridge:
         self.allowed_users = {str(u) for u in (allowed_user_ids or ())}
         self.commands = CommandRegistry(store, commands, disabled_commands)
         self.start_session = start_session
-        self.threads = ThreadMap(self.data_dir / f"{self.platform_name}-threads.json", scope)
+        self.threads = ThreadMap(self.data_dir / f"{self.platform_name}-threads.json", scope, thread_store)
         self.bound = not scope.endswith(":")
         self.on_bound = on_bound
         self.platform: ChatPlatform | None = None
@@ -252,7 +255,7 @@ class ChatBridge:
         self.platform.bind(chat)
         setattr(self, self.chat_attribute, type(getattr(self, self.chat_attribute))(chat))
         self.bound = True
-        self.threads = ThreadMap(self.threads.path, f"{self.platform_name}:{chat}")
+        self.threads = ThreadMap(self.threads.path, f"{self.platform_name}:{chat}", self.threads.store)
         self.mirror.threads = self.threads
         self._tasks.append(asyncio.create_task(self.mirror.follow(), name=f"{self.platform_name} mirror"))
         self._healthy()

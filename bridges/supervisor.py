@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bridges.base import ChatBridge
+from bridges.threads import ThreadStore
 from tether_tui.commands import CommandRegistry
 from tether_tui.config import Config
 from tether_tui.events import Notice
@@ -34,14 +35,17 @@ class BridgeSupervisor:
         telegram_api_url: str | None = None,
         platform_options: Mapping[str, Mapping[str, Any]] | None = None,
         config_path: Path | None = None,
+        thread_store: ThreadStore | None = None,
     ) -> None:
         """``config_path``: where a chat bound by pairing is written (none: kept until the
         bridge stops). ``platform_options``: more options for one platform's bridge, by name
-        (``telegram_api_url`` is ``{"telegram": {"base_url": ...}}``)."""
+        (``telegram_api_url`` is ``{"telegram": {"base_url": ...}}``). ``thread_store``: where
+        the bridges keep which thread is which session's (the runtime's state file)."""
         self.store = store
         self.config_path = config_path
         self.commands = commands
         self.start_session = start_session
+        self.thread_store = thread_store
         self.platform_options = {name: dict(options) for name, options in (platform_options or {}).items()}
         if telegram_api_url:
             self.platform_options.setdefault("telegram", {})["base_url"] = telegram_api_url
@@ -109,6 +113,7 @@ class BridgeSupervisor:
             "start_session": self.start_session,
             "require_pairing": settings.require_pairing,
             "on_bound": self._keeper(name, settings),
+            "thread_store": self.thread_store,
         }
         return platform(name).build(settings, **shared, **self.platform_options.get(name, {}))
 

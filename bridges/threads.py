@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Protocol
 
 from tether_tui.paths import write_private_atomic
 
@@ -14,24 +15,42 @@ log = logging.getLogger(__name__)
 KEPT_APPROVALS = 500
 
 
+class ThreadStore(Protocol):
+    """Where thread maps are kept instead of their own files (the runtime's state file)."""
+
+    def load_kept(self, name: str) -> str | None: ...
+
+    def keep(self, name: str, text: str) -> None: ...
+
+
 class ThreadMap:
-    """session id <-> thread id, plus each thread's title. Saved atomically on every change.
+    """session id <-> thread id, plus each thread's title. Saved atomically on every change:
+    in ``store`` when given (kept under the file's name; the file is read once if the store has
+    nothing yet), else in the file at ``path``.
 
     A new session whose title matches a remembered thread that no live session holds gets that
     thread back (the same agent in the same folder after a restart)."""
 
-    def __init__(self, path: Path | None, scope: str) -> None:
+    def __init__(self, path: Path | None, scope: str, store: ThreadStore | None = None) -> None:
         self.path = path
         self.scope = scope
+        self.store = store
         self._threads: dict[str, dict[str, str]] = {}
         self._approvals: dict[str, list[str]] = {}
         self._load()
 
+    def _read(self) -> str | None:
+        kept = self.store.load_kept(self.path.name) if self.store is not None and self.path is not None else None
+        if kept is not None or self.path is None or not self.path.exists():
+            return kept
+        return self.path.read_text(encoding="utf-8")
+
     def _load(self) -> None:
-        if self.path is None or not self.path.exists():
-            return
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            text = self._read()
+            if text is None:
+                return
+            data = json.loads(text)
         except (OSError, json.JSONDecodeError) as exc:
             log.warning("ignoring unreadable thread map %s: %s", self.path, exc)
             return
@@ -49,7 +68,11 @@ class ThreadMap:
         if self.path is None:
             return
         payload = {"version": 1, "scope": self.scope, "threads": self._threads, "approvals": self._approvals}
-        write_private_atomic(self.path, json.dumps(payload, indent=1, sort_keys=True))
+        text = json.dumps(payload, indent=1, sort_keys=True)
+        if self.store is not None:
+            self.store.keep(self.path.name, text)
+        else:
+            write_private_atomic(self.path, text)
 
     def thread_of(self, session_id: str) -> str | None:
         entry = self._threads.get(session_id)

@@ -48,9 +48,10 @@ def build(spec: dict[str, Any]) -> Runtime:
     fields = spec["profile"]
     profile = AgentProfile(**{**fields, "command": tuple(fields["command"]), "modes": tuple(fields.get("modes", (None, None, None)))})
     commands = CommandRegistry(store)
-    bridges = BridgeSupervisor(store, commands, telegram_api_url=telegram["url"]) if telegram else None
+    state = StateFile(data / "state.sqlite3")
+    bridges = BridgeSupervisor(store, commands, telegram_api_url=telegram["url"], thread_store=state) if telegram else None
     launcher = SessionLauncher(store, default_registry({profile.name: profile}))
-    return Runtime(store, launcher=launcher, commands=commands, bridges=bridges, state=StateFile(data / "state.sqlite3"))
+    return Runtime(store, launcher=launcher, commands=commands, bridges=bridges, state=state)
 
 
 async def main(spec: dict[str, Any]) -> None:

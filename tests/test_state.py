@@ -98,3 +98,26 @@ def test_a_state_file_from_a_newer_version_is_set_aside(tmp_path):
     state.open()
     assert state.set_aside is not None
     assert state.db.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_the_bridges_thread_maps_are_kept_in_the_state_file_and_an_older_file_is_read_once(tmp_path):
+    import json
+
+    from bridges.threads import ThreadMap
+
+    older = tmp_path / "telegram-threads.json"  # what an earlier version wrote
+    older.write_text(json.dumps({"version": 1, "scope": "telegram:-100", "threads": {"s-1": {"thread": "42", "title": "claude · api"}}}))
+    state = StateFile(tmp_path / "state.sqlite3")
+    state.open()
+    threads = ThreadMap(older, "telegram:-100", state)
+    assert threads.thread_of("s-1") == "42"
+    threads.assign("s-2", "43", "codex · web")
+    threads.remember_approval("req-1", "43", "7")
+    state.close()
+    older.unlink()  # from now on the state file is where it is kept
+
+    again = StateFile(tmp_path / "state.sqlite3")
+    again.open()
+    reread = ThreadMap(older, "telegram:-100", again)
+    assert (reread.thread_of("s-1"), reread.thread_of("s-2"), reread.approval_message("req-1")) == ("42", "43", ("43", "7"))
+    assert not older.exists()

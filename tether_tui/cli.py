@@ -241,7 +241,7 @@ def open_runtime(args: argparse.Namespace, *, demo: bool, log_stderr: bool = Fal
         commands=commands,
         gateway=gateway,
         remotes=RemoteSupervisor(store, gateway),
-        bridges=BridgeSupervisor(store, commands, start_session=start_from_chat, config_path=config_path),
+        bridges=BridgeSupervisor(store, commands, start_session=start_from_chat, config_path=config_path, thread_store=state),
         state=state,
         config_path=config_path,
         demo_sessions=demo_sessions,

@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS output (
     line TEXT NOT NULL,
     PRIMARY KEY (session_id, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kept (
+    name TEXT PRIMARY KEY,
+    text TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pending (
     request_id TEXT PRIMARY KEY,
     session_id TEXT NOT NULL,
@@ -299,6 +303,15 @@ class StateFile:
         ).fetchall()
         for (session_id,) in old:
             self._forget(session_id)
+
+    # ----------------------------------------------------------------- what the bridges keep
+    def load_kept(self, name: str) -> str | None:
+        """A text kept under ``name`` (a bridge's thread map), or None."""
+        row = self.db.execute("SELECT text FROM kept WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def keep(self, name: str, text: str) -> None:
+        self.db.execute("INSERT INTO kept VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET text = excluded.text", (name, text))
 
     # ----------------------------------------------------------------- reading
     def session_row(self, session_id: str) -> dict[str, Any] | None:
