@@ -24,7 +24,6 @@ STOPPED_EXIT_CODE = 130
 @dataclass
 class _DemoSession:
     scenario: Scenario
-    approval_choice: int
     inputs: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
 
@@ -55,7 +54,7 @@ class DemoRunner:
         return scenario_named(self.scenario_name, self.index)
 
     async def start(self, session_id: str, prompt: str, approval_choice: int) -> None:
-        session = _DemoSession(self.scenario, approval_choice)
+        session = _DemoSession(self.scenario)  # the approval mode works through the store's rules
         self._sessions[session_id] = session
         body = self._flood(session_id) if self.lines_per_second > 0 else self._script(session_id, session, prompt)
         session.task = asyncio.create_task(self._run(session_id, body), name=f"demo {session_id}")
@@ -75,9 +74,7 @@ class DemoRunner:
         return STOPPED_EXIT_CODE
 
     def update_permission_mode(self, session_id: str, approval_choice: int) -> None:
-        session = self._sessions.get(session_id)
-        if session is not None:
-            session.approval_choice = approval_choice
+        """Nothing to change here: every step is asked of tether-tui, whose rules are the mode."""
 
     # ----------------------------------------------------------------- behaviour
     async def _run(self, session_id: str, body: Coroutine[Any, Any, int]) -> None:

@@ -21,7 +21,6 @@ class Ask:
     tool_input: dict[str, Any]
     allowed_output: tuple[str, ...] = ()
     pause: float = 0.8
-    edits_files: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,6 @@ SCENARIOS: tuple[Scenario, ...] = (
                     "new_string": DATES_NEW,
                 },
                 ("Updated src/invoice_api/dates.py (+4 −1)",),
-                edits_files=True,
             ),
             Ask(
                 "Bash",
@@ -121,7 +119,7 @@ SCENARIOS: tuple[Scenario, ...] = (
                 {"url": "https://expressjs.com/en/guide/routing.html", "prompt": "How to mount a Router"},
                 ("Fetched 18.2 KB: express.Router() instances are mounted with app.use(path, router).",),
             ),
-            Ask("Write", {"file_path": "src/health.ts", "content": HEALTH_TS}, ("Created src/health.ts (16 lines)",), edits_files=True),
+            Ask("Write", {"file_path": "src/health.ts", "content": HEALTH_TS}, ("Created src/health.ts (16 lines)",)),
             Ask(
                 "Edit",
                 {
@@ -130,7 +128,6 @@ SCENARIOS: tuple[Scenario, ...] = (
                     "new_string": 'app.use("/api", api);\napp.use(health);\n',
                 },
                 ("Updated src/app.ts (+1)",),
-                edits_files=True,
             ),
             Ask(
                 "Bash",

@@ -313,13 +313,6 @@ class StateFile:
     def keep(self, name: str, text: str) -> None:
         self.db.execute("INSERT INTO kept VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET text = excluded.text", (name, text))
 
-    # ----------------------------------------------------------------- reading
-    def session_row(self, session_id: str) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT runner, directory, host, metadata FROM sessions WHERE id = ?", (session_id,)).fetchone()
-        if row is None:
-            return None
-        return {"runner": row[0], "directory": row[1], "host": row[2], "metadata": _json_object(row[3])}
-
 
 def _json_object(text: str) -> dict[str, Any]:
     try:
