@@ -50,7 +50,10 @@ def test_the_template_is_the_defaults():
             "[approvals]\nnever_auto_approve = ['Bash(']\n",
             "cfg.toml:2: [approvals] never_auto_approve: not a tool pattern: 'Bash(' (expected Tool or Tool(glob))",
         ),
-        ("[ui]\nx = 1\n", "cfg.toml:1: [ui]: unknown section (known: approvals, dashboard, history, telegram, slack, discord, runners)"),
+        (
+            "[ui]\nx = 1\n",
+            "cfg.toml:1: [ui]: unknown section (known: approvals, dashboard, history, telegram, slack, discord, runners, agents.NAME, remotes.NAME)",
+        ),
         ("[approvals\ntimeout_seconds = 1\n", "cfg.toml:1: not valid TOML: Expected ']' at the end of a table declaration"),
     ],
 )
@@ -159,3 +162,21 @@ def test_a_timer_that_cannot_be_set_allows_nothing(store):
         with pytest.raises(ValueError):
             store.approvals.allow_with_timer(request.id, timer, minutes, by="a", via=Via.KEYBOARD)
         assert request.pending
+
+
+def test_config_messages_say_missing_and_empty_and_read_well(tmp_path):
+    from tether_tui.config import ConfigError, load_config
+
+    cases = {
+        "[remotes.x]\nssh_args = []\n": "[remotes.x]: destination: missing (what you would type after ssh, e.g. me@devbox)",
+        "[agents.mine]\ncommand = []\n": "[agents.mine]: command: is empty (name the program to run, then its arguments)",
+        "[agents.mine]\nlabel = 'Mine'\n": "[agents.mine]: command: missing",
+        "[telegram]\nallowed_user_ids = 5\n": "expected a list of whole numbers, got 5",
+    }
+    path = tmp_path / "cfg.toml"
+    for text, said in cases.items():
+        path.write_text(text)
+        with pytest.raises(ConfigError) as info:
+            load_config(path, env={})
+        assert said in str(info.value), (text, str(info.value))
+        assert "a list of a " not in str(info.value) and "got None" not in str(info.value)

@@ -281,7 +281,8 @@ def _describe_type(kind: Any) -> str:
     if origin is Literal:
         return "one of " + ", ".join(toml_value(v) for v in get_args(kind))
     if origin is tuple:
-        return f"a list of {_describe_type(get_args(kind)[0])}s"
+        item = _describe_type(get_args(kind)[0])
+        return f"a list of {item.removeprefix('a ').removeprefix('an ')}s"
     return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(kind, str(kind))
 
 
@@ -361,7 +362,8 @@ def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | N
     remotes = _remotes(raw.pop("remotes", {}), text, path)
     for name, value in raw.items():
         if name not in SECTIONS:
-            raise ConfigError(path, f"unknown section (known: {', '.join(SECTIONS)})", line=_key_line(text, name, None), key=f"[{name}]")
+            sections_known = ", ".join([*SECTIONS, "agents.NAME", "remotes.NAME"])
+            raise ConfigError(path, f"unknown section (known: {sections_known})", line=_key_line(text, name, None), key=f"[{name}]")
         if not isinstance(value, dict):
             raise ConfigError(path, "must be a table", key=name)
 
@@ -436,7 +438,11 @@ def _agents(raw: Any, text: str, path: Path | None) -> tuple[AgentSettings, ...]
     agents = []
     for name, table, where, line in _named_tables(raw, "agents", ("command", "env", "label"), text, path):
         command = table.get("command")
-        if not isinstance(command, list) or not command or not all(isinstance(p, str) and p for p in command):
+        if command is None:
+            raise ConfigError(path, "command: missing (the program and its arguments, as a list of strings)", line=line, key=where)
+        if command == []:
+            raise ConfigError(path, "command: is empty (name the program to run, then its arguments)", line=line, key=where)
+        if not isinstance(command, list) or not all(isinstance(p, str) and p for p in command):
             raise ConfigError(path, f"command: expected a list of strings, got {toml_value(command)}", line=line, key=where)
         env = table.get("env", {})
         if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
@@ -459,6 +465,8 @@ def _remotes(raw: Any, text: str, path: Path | None) -> tuple[RemoteSettings, ..
     known = ("destination", "ssh_args", "enabled", "allowed_roots")
     for name, table, where, line in _named_tables(raw, "remotes", known, text, path):
         destination = table.get("destination")
+        if destination is None:
+            raise ConfigError(path, "destination: missing (what you would type after ssh, e.g. me@devbox)", line=line, key=where)
         if not isinstance(destination, str) or not destination.strip() or destination.startswith("-"):
             raise ConfigError(
                 path, f"destination: expected what you would type after ssh, got {toml_value(destination)}", line=line, key=where
