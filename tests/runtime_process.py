@@ -6,7 +6,7 @@ SPEC: data (the data folder), folder, prompt, profile (AgentProfile fields), app
 session_rule (allow everything in the session for 2 h), waiting_request (leave a request
 waiting), telegram ({url, token, group, allowed}). It starts
 the runtime with the state file, starts one ACP session, waits for the end of its first turn
-(and for its chat topic, with Telegram), prints ``READY <session id>`` and sleeps.
+(and for its chat topic, with Telegram), prints ``READY <session id> <pids of the processes it started>`` and sleeps.
 """
 
 from __future__ import annotations
@@ -54,6 +54,14 @@ def build(spec: dict[str, Any]) -> Runtime:
     return Runtime(store, launcher=launcher, commands=commands, bridges=bridges, state=state)
 
 
+def agent_processes() -> list[int]:
+    """The pids of the processes this one started (the agent, with its process group)."""
+    children: list[int] = []
+    for task in Path("/proc/self/task").iterdir():
+        children += [int(pid) for pid in (task / "children").read_text().split()]
+    return children
+
+
 async def main(spec: dict[str, Any]) -> None:
     runtime = build(spec)
     await runtime.start()
@@ -73,7 +81,7 @@ async def main(spec: dict[str, Any]) -> None:
     if spec.get("waiting_request"):
         store.approvals.submit(session_id, "Bash", {"command": "make deploy"})
     await asyncio.sleep(1.0)  # the state file and the chat have it all
-    print("READY", session_id, flush=True)
+    print("READY", session_id, *agent_processes(), flush=True)
     await asyncio.sleep(3600)
 
 

@@ -322,7 +322,13 @@ async def test_a_real_agent_whose_runtime_was_killed_resumes_from_the_dashboard_
                 if agent == "gemini":
                     # Gemini CLI 0.61 offers session/load, but its load fails ("No previous sessions
                     # found for this project"): said in words, and a new session in the folder offered
-                    await until(lambda: isinstance(app.screen, ConfirmDialog))
+                    try:
+                        await until(lambda: isinstance(app.screen, ConfirmDialog))
+                    except AssertionError:
+                        raise AssertionError(
+                            f"no dialog; {session.state}; screen {app.screen}; output:\n"
+                            + "\n".join(store.output(session_id).lines()[-15:])
+                        ) from None
                     assert "Gemini CLI could not load its conversation" in app.screen.question
                     assert "No previous sessions found for this project" in app.screen.question
                     await pilot.press("y")

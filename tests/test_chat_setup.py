@@ -219,9 +219,11 @@ async def test_dashboard_lists_chat_users_pairs_on_demand_and_revokes(telegram, 
         await pilot.press("r")  # the cursor is on the allowlisted user: the config decides there
         await pilot.pause()
         assert len(screen.shown) == 2
+        assert "42420 is in allowed_user_ids: remove them from the config file" in str(screen.query_one("#said").render())
         await pilot.press("down", "r")
         await pilot.pause()
         assert [row.source for row in screen.shown] == ["config"]
+        assert "alice may no longer act from Telegram" in str(screen.query_one("#said").render())
         assert screen.query_one(DataTable).row_count == 1
         assert supervisor.bridges["telegram"].paired_users() == []
 

@@ -282,6 +282,7 @@ async def test_the_details_dialog_decides_nothing_until_it_has_been_open_for_the
         await pilot.press("a")
         await settle(pilot)
         assert isinstance(app.screen, DetailsScreen) and store.approvals.get(request_id(store, "req_edit_dates")).pending
+        assert "Not yet: read it first" in str(app.screen.query_one("#said").render())  # said in the dialog
         store.clock.advance(1)
         await pilot.press("a")
         await settle(pilot)
@@ -451,3 +452,55 @@ async def test_a_theme_picked_in_the_palette_is_kept_in_the_config(tmp_path):
         await until(lambda: "nord" in path.read_text(), 10)
     config = tomllib.loads(path.read_text())
     assert config["dashboard"] == {"bell": False, "theme": "nord"} and path.read_text().startswith("# mine")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_leaving_the_maximized_view_fits_the_columns_again(size):
+    store = build_scene()
+    app = TetherApp(Runtime(store), user="dev")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        sessions = app.screen.query_one(SessionsTable)
+        before = drawn(sessions)
+        await pilot.press("ctrl+p", *"maximize")
+        await settle(pilot, 6)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.maximized is sessions
+        assert drawn(sessions) != before
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.maximized is None
+        assert drawn(sessions) == before  # every column back, fitted to the narrower panel
+
+
+async def test_one_toast_per_kind_and_none_over_a_dialog_or_the_palette():
+    store = build_scene()
+    app = TetherApp(Runtime(store), user="dev")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for session in store.sessions()[:3]:
+            app.tell(f"Nothing waiting in {session.title}", timeout=30)
+        await settle(pilot)
+        toasts = [n.message for n in app._notifications]
+        assert toasts == [f"Nothing waiting in {store.sessions()[2].title}"]  # the newest, alone
+        app.tell("Telegram is failing: refused token", severity="error", title="Telegram", timeout=30)
+        await settle(pilot)
+        assert len(app._notifications) == 2  # another kind stands beside it
+
+        for opening in ("question_mark", "ctrl+p"):
+            older, newer = f"Allowed for 10 min: Bash ({opening})", f"Allowed for 20 min: Bash ({opening})"
+            await pilot.press(opening)
+            await settle(pilot)
+            assert app.screen.is_modal, app.screen
+            app.tell(older, timeout=30)
+            app.tell(newer, timeout=30)
+            await settle(pilot)
+            assert newer not in [n.message for n in app._notifications]
+            assert not [toast for toast in app.screen.query("Toast") if toast.display]  # nothing over the dialog
+            await pilot.press("escape")
+            await settle(pilot)
+            toasts = [n.message for n in app._notifications]
+            assert newer in toasts  # shown once it closed
+            assert older not in toasts
+            assert older in [record.text for record in app.notices]  # all kept in the notices (m)

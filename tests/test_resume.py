@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -74,7 +75,21 @@ def killed_runtime(spec: dict) -> str:
         raise AssertionError(f"the first run did not get through its first turn: {line}")
     process.send_signal(signal.SIGKILL)
     process.wait()
-    return line.split()[1]
+    _, session_id, *agents = line.split()
+    # the agent notices its dashboard is gone when its input closes, and ends on its own: what it
+    # writes of its conversation as it ends is there before the next run, as when a person comes back
+    deadline = time.monotonic() + 30
+    while any(_alive(int(pid)) for pid in agents) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return session_id
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return not Path(f"/proc/{pid}/stat").read_text().split(") ")[-1].startswith("Z")
+    except (ProcessLookupError, FileNotFoundError):
+        return False
 
 
 async def test_after_kill_9_the_session_is_resumable_and_r_carries_on_the_same_conversation(tmp_path, conversations):

@@ -4,9 +4,12 @@ through ``self.app`` without importing the application module (which imports the
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from tether_tui.store import SessionStore
+
+if TYPE_CHECKING:
+    from tether_tui.app.toasts import Toasts
 
 Severity = Literal["information", "warning", "error"]
 
@@ -14,6 +17,7 @@ Severity = Literal["information", "warning", "error"]
 class Dashboard(Protocol):
     store: SessionStore
     user: str
+    toasts: Toasts
 
     def decide(self, request_id: str, allow: bool, reason: str | None = None) -> bool: ...
 
@@ -27,5 +31,8 @@ class Dashboard(Protocol):
 
     async def run_chat_command(self, name: str, args: str, session_id: str | None) -> None: ...
 
-    def tell(self, text: str, *, title: str = "", severity: Severity = "information", timeout: float | None = None) -> None:
-        """A notice: shown for a while and kept in the notice history. Never read as markup."""
+    def tell(
+        self, text: str, *, title: str = "", severity: Severity = "information", timeout: float | None = None, kind: str | None = None
+    ) -> None:
+        """A notice: shown for a while and kept in the notice history. Never read as markup. A
+        newer notice of the same ``kind`` replaces the one shown."""

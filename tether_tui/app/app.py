@@ -30,6 +30,7 @@ from tether_tui.app.screens.main import MainScreen
 from tether_tui.app.screens.new_session import AgentChoice, NewSessionDialog, NewSessionRequest, demo_choices
 from tether_tui.app.screens.notices import NoticeRecord, NoticesScreen
 from tether_tui.app.screens.timer_dialog import TimerChoice, TimerDialog
+from tether_tui.app.toasts import MODAL_TOASTS_HIDDEN, Toasts
 from tether_tui.app.widgets.request_preview import request_text
 from tether_tui.approvals import UnknownRequestError
 from tether_tui.commands import UnknownCommandError
@@ -57,9 +58,12 @@ NOTICES_KEPT = 500
 
 class TetherApp(App[None]):
     TITLE = "tether-tui"
-    CSS = """
+    CSS = (
+        """
     ToastRack { dock: top; align: right top; margin-top: 1; margin-bottom: 0; }
     """
+        + MODAL_TOASTS_HIDDEN
+    )
     BINDINGS = [
         Binding("q", "quit", "Quit", show=False),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -80,6 +84,7 @@ class TetherApp(App[None]):
         self.exit_after_first_frame = exit_after_first_frame
         self._subscription = self.store.bus.subscribe("dashboard", output_line_cap=self.store.config.history.max_lines)
         self.notices: deque[NoticeRecord] = deque(maxlen=NOTICES_KEPT)
+        self.toasts = Toasts(self)
         self.desktop = DesktopNotifier(self)
         self.start_folder = os.getcwd()
         """Where the New session dialog starts (the folder tether-tui was started in)."""
@@ -97,10 +102,13 @@ class TetherApp(App[None]):
         for warning in self.store.config.warnings:
             self.tell(warning, title="Config", severity="warning", timeout=10)
 
-    def tell(self, text: str, *, title: str = "", severity: Severity = "information", timeout: float | None = None) -> None:
-        """Show a notice (never read as markup) and keep it in the notice history (``m``)."""
+    def tell(
+        self, text: str, *, title: str = "", severity: Severity = "information", timeout: float | None = None, kind: str | None = None
+    ) -> None:
+        """Show a notice (never read as markup) and keep it in the notice history (``m``). One
+        toast per ``kind`` (by default: per severity and title) is shown at a time."""
         self.notices.append(NoticeRecord(self.store.clock.now(), severity, title, text))
-        self.notify(text, title=title, severity=severity, timeout=timeout, markup=False)
+        self.toasts.show(kind or f"{severity}:{title}", text, title=title, severity=severity, timeout=timeout)
 
     def _terminated(self, signum: int) -> None:
         """SIGHUP (the terminal closed), SIGTERM or SIGINT: stop the agents (their sessions stay

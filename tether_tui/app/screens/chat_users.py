@@ -26,10 +26,6 @@ class ChatUserRow:
 
 class ChatUsersScreen(ModalScreen[None]):
     CSS_PATH = "dialogs.tcss"
-    DEFAULT_CSS = """
-    ChatUsersScreen .dialog { width: 100; height: auto; max-height: 90%; }
-    ChatUsersScreen DataTable { height: auto; max-height: 20; }
-    """
     BINDINGS = [
         Binding("r,delete", "revoke", "Revoke paired user"),
         Binding("p", "pair", "New pairing code"),
@@ -52,7 +48,8 @@ class ChatUsersScreen(ModalScreen[None]):
         with Vertical(classes="dialog"):
             yield Label(Content("Chat users who may act"), classes="title")
             yield DataTable(cursor_type="row", zebra_stripes=True)
-            yield Label("", id="empty")
+            yield Label("", id="empty", classes="said")
+            yield Label("", id="said", classes="said")
             yield Label("r revoke the paired user · p show a pairing code · escape close", classes="hint")
 
     def on_mount(self) -> None:
@@ -81,11 +78,17 @@ class ChatUsersScreen(ModalScreen[None]):
             return
         row = self.shown[table.cursor_row]
         if row.source != "paired":
-            self.notify(f"{row.name} is in allowed_user_ids: remove them from the config file", severity="warning", markup=False)
+            self.say(f"{row.name} is in allowed_user_ids: remove them from the config file", warning=True)
             return
         if self._revoke(row.platform, row.user_id):
-            self.notify(f"{row.name} may no longer act from {row.platform.capitalize()}", markup=False)
+            self.say(f"{row.name} may no longer act from {row.platform.capitalize()}")
         self.refill()
+
+    def say(self, text: str, *, warning: bool = False) -> None:
+        """A line in the dialog itself (no toast is drawn over a dialog)."""
+        said = self.query_one("#said", Label)
+        said.update(Content(text))
+        said.set_class(warning, "-warning")
 
     def action_pair(self) -> None:
         self._pair()

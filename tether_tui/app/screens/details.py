@@ -11,8 +11,9 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
+from tether_tui.app.widgets.fitted_footer import FittedFooter
 from tether_tui.models import ApprovalRequest, Decision
 from tether_tui.toolinput import pretty_input, short_path, unified_diff
 
@@ -56,13 +57,14 @@ class DetailsScreen(ModalScreen[None]):
                 markup=False,
             )
             yield Label("", id="decision")
+            yield Label("", id="said", classes="said -warning")
             diff = unified_diff(request.tool_name, request.tool_input, request.directory)
             if diff:
                 yield Label("Change", classes="title")
                 yield Static(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True), classes="code")
             yield Label("Input", classes="title")
             yield Static(Syntax(pretty_input(request.tool_input), "json", theme="ansi_dark", word_wrap=True), classes="code")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.opened_at = self.dashboard.store.clock.monotonic()
@@ -74,7 +76,7 @@ class DetailsScreen(ModalScreen[None]):
         grace = self.dashboard.store.config.dashboard.key_grace_seconds
         if self.dashboard.store.clock.monotonic() - self.opened_at >= grace:
             return True
-        self.notify(f"Not yet: read it first (keys act {grace:g} s after it opens)", severity="warning", timeout=3)
+        self.query_one("#said", Label).update(f"Not yet: read it first (keys act {grace:g} s after it opens)")
         return False
 
     def show_decision(self, decision: Decision) -> None:

@@ -58,7 +58,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(keys)
             yield Label("Commands (palette, input line and chat)", classes="title")
             yield Static(commands)
-            yield Label("escape close", classes="hint")
+            yield Label("↑↓ scroll · escape close", classes="hint")
 
     def action_close(self) -> None:
         self.dismiss(None)

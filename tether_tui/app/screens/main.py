@@ -18,10 +18,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 
 from tether_tui.app.widgets.approval_queue import ApprovalQueue
 from tether_tui.app.widgets.bounded_input import BoundedInput
+from tether_tui.app.widgets.fitted_footer import FittedFooter
 from tether_tui.app.widgets.fitted_table import FittedTable
 from tether_tui.app.widgets.output_view import OutputView
 from tether_tui.app.widgets.request_preview import RequestPreview
@@ -74,7 +75,7 @@ class MainScreen(Screen[None]):
         Binding("r", "app.resume_session", "Resume", show=False),
         Binding("W", "toggle_wrap", "Wrap", show=False),
         Binding("A", "app.archive_session", "Archive", show=False),
-        Binding("escape", "leave_input", "Leave input", show=False),
+        Binding("escape", "leave_input", "Back to the tables"),
     ]
 
     @property
@@ -102,10 +103,10 @@ class MainScreen(Screen[None]):
                 yield TimersPanel(id="timers")
             with Vertical(id="right"):
                 yield OutputView(id="output")
-                yield BoundedInput(placeholder="Search the output (enter: filter, escape: all lines)", id="search")
+                yield BoundedInput(placeholder="Filter the output: enter · esc: all", id="search")
                 yield RequestPreview(id="preview")
                 yield BoundedInput(placeholder="Send input to the selected session (i)", id="input")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self._composed = True
@@ -397,6 +398,18 @@ class MainScreen(Screen[None]):
     # ----------------------------------------------------------------- input
     def action_focus_input(self) -> None:
         self.query_one("#input", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        self.dashboard.toasts.release()  # what was told while a dialog or the palette was open
+
+    def watch_maximized(self, maximized: object) -> None:
+        for table in self.query(FittedTable):
+            self.call_after_refresh(table.refit)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_input":
+            return isinstance(self.focused, Input)  # shown only while a text field has the focus
+        return True
 
     def action_leave_input(self) -> None:
         search = self.query_one("#search", Input)

@@ -13,7 +13,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
+
+from tether_tui.app.widgets.fitted_footer import FittedFooter
 
 SEVERITY_STYLE = {"information": "cyan", "warning": "yellow", "error": "bold red"}
 
@@ -28,9 +30,6 @@ class NoticeRecord:
 
 class NoticesScreen(ModalScreen[None]):
     CSS_PATH = "dialogs.tcss"
-    DEFAULT_CSS = """
-    NoticesScreen .dialog { width: 110; height: 90%; }
-    """
     BINDINGS = [Binding("escape,q,m", "close", "Close")]
 
     def __init__(self, status: Iterable[tuple[str, str, str]], notices: Iterable[NoticeRecord]) -> None:
@@ -62,7 +61,7 @@ class NoticesScreen(ModalScreen[None]):
             yield Label(f"Notices ({len(self.notices)}), newest first", classes="title")
             yield Static(history if self.notices else Text("None yet.", style="dim"))
             yield Label("↑↓ scroll · escape close", classes="hint")
-        yield Footer()
+        yield FittedFooter()
 
     def action_close(self) -> None:
         self.dismiss(None)

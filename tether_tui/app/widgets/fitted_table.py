@@ -96,6 +96,12 @@ class FittedTable(DataTable[object]):
         if event.size.width != self._built_width:
             self._build(event.size.width)
 
+    def refit(self) -> None:
+        """Columns fitted to the width the table has now (after a layout change that may not
+        reach the table as a resize, such as leaving the maximized view)."""
+        if self.size.width and self.size.width != self._built_width:
+            self._build(self.size.width)
+
     def _columns(self, width: int) -> list[tuple[str, str, int | float]]:
         return [c for c in self.COLUMNS if width >= self.HIDE_BELOW.get(c[0], 0)]
 

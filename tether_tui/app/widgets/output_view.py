@@ -17,9 +17,10 @@ EMPTY_HINT = (
     "No sessions yet.",
     "",
     "Agents you start elsewhere show up here once their hooks point at this dashboard:",
-    "  tether-tui install-hooks claude      (or codex, gemini; --project for one repository)",
+    "  tether-tui install-hooks claude",
+    "  (or codex, gemini; --project for one repository)",
     "",
-    "Or press n to start a demo session.",
+    "Or press n to start a session: a demo agent needs nothing installed.",
 )
 
 
@@ -94,7 +95,9 @@ class OutputView(Log):
         if buffer is None:
             self._next_seq = 0
             if self._empty_hint:
-                self.write_lines(EMPTY_HINT)
+                width = self._wrap_width(always=True)
+                self._wrapped_at = width
+                self.write_lines([part for line in EMPTY_HINT for part in _wrap(line, width)] if width else EMPTY_HINT)
             self._update_title()
             return
         if buffer.dropped and not self.filter:
@@ -128,14 +131,21 @@ class OutputView(Log):
             lines = [part for line in lines for part in _wrap(line, width)]
         self.write_lines(lines)
 
-    def _wrap_width(self) -> int:
-        if not self.wrap_lines_enabled:
+    def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> OutputView:
+        # Log splits each line with str.splitlines, which turns an empty line into none at all:
+        # a blank line between paragraphs is kept as one space
+        return super().write_lines([line or " " for line in lines], scroll_end)
+
+    def _wrap_width(self, *, always: bool = False) -> int:
+        if not (self.wrap_lines_enabled or always):
             return 0
         width = self.scrollable_content_region.width
         return width if width >= 10 else 0
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.wrap_lines_enabled and self._wrap_width() and self._wrap_width() != self._wrapped_at:
+        showing_hint = self._empty_hint and self.session_id is None
+        width = self._wrap_width(always=showing_hint)
+        if width and width != self._wrapped_at:
             self._rebuild()
 
 
