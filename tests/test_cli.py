@@ -50,7 +50,7 @@ def test_config_check_refuses_an_unknown_theme(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text('[dashboard]\ntheme = "nope"\n')
     result = run("config", "check", "--config", str(path))
-    assert result.returncode == 2 and "unknown theme 'nope' (known: textual-dark" in result.stderr
+    assert result.returncode == 2 and f"{path}:2: [dashboard] theme: unknown theme 'nope' (known: ansi-dark" in result.stderr
 
 
 def test_help_keeps_the_config_path_on_one_line():
@@ -84,3 +84,26 @@ def test_a_second_dashboard_says_which_process_holds_the_runtime_and_exits(tmp_p
         holder.wait()
     result = run("--headless", "--exit-after-first-frame", "--no-demo", env_extra={"TETHER_TUI_RUNTIME_DIR": str(runtime)})
     assert result.returncode == 0, result.stderr
+
+
+def test_config_check_says_every_problem_with_its_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[dashboard]\ntheme = "nope"\ndemo_sessions = 99\n[approvals]\nfallback = "x"\n[agents.x]\ncommand = []\n[bogus]\n')
+    result = run("config", "check", "--config", str(path))
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == "tether-tui: 5 problems in the config:"
+    assert lines[1].startswith(f"  {path}:2: [dashboard] theme: unknown theme 'nope' (known: ")
+    assert lines[2:] == [
+        f"  {path}:3: [dashboard] demo_sessions: must be from 0 to 50, got 99",
+        f'  {path}:5: [approvals] fallback: expected one of "deny", "defer", got "x"',
+        f"  {path}:6: [agents.x]: command: is empty (name the program to run, then its arguments)",
+        f"  {path}:8: [bogus]: unknown section (known: approvals, dashboard, history, telegram, slack, discord, runners, agents.NAME, remotes.NAME)",
+    ]
+
+
+def test_config_help_describes_each_action():
+    result = run("config", "--help")
+    assert result.returncode == 0
+    for action in ("path    print where the config file is", "init    write a config file", "check   read the config file"):
+        assert action in result.stdout

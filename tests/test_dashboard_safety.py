@@ -504,3 +504,68 @@ async def test_one_toast_per_kind_and_none_over_a_dialog_or_the_palette():
             assert newer in toasts  # shown once it closed
             assert older not in toasts
             assert older in [record.text for record in app.notices]  # all kept in the notices (m)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_the_footer_shows_whole_keys_and_no_letter_keys_while_typing(size):
+    from textual.widgets._footer import FooterKey
+
+    store = build_scene()
+    app = TetherApp(Runtime(store), user="dev")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+
+        def shown() -> tuple[list[str], FooterKey]:
+            keys = [key for key in app.screen.query(FooterKey) if key.display]
+            (palette,) = [key for key in keys if key.has_class("-command-palette")]
+            others = [key for key in keys if key is not palette]
+            assert all(key.region.right <= palette.region.x for key in others)  # none under the palette key
+            assert all(key.region.width == len(key.render().plain) for key in others)  # none cut
+            return [key.key_display for key in others], palette
+
+        keys, _ = shown()
+        assert keys[:3] == ["a", "d", "t"] and "?" in keys and "q" in keys
+        if size[0] == 80:
+            assert "m" not in keys  # left out whole, in the order of importance
+        else:
+            assert {"D", "i", "/", "m"} <= set(keys)
+        await pilot.press("i")
+        await settle(pilot)
+        keys, _ = shown()
+        assert keys == ["esc"]  # a letter typed here is text, and / starts a command
+        await pilot.press("escape")
+        await settle(pilot)
+        assert shown()[0][:3] == ["a", "d", "t"]
+
+
+async def test_the_empty_state_wraps_whole_words_and_output_keeps_blank_lines(make_store):
+    store = make_store()
+    app = TetherApp(Runtime(store), user="dev")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        output = app.screen.query_one(OutputView)
+        lines = [line.rstrip() for line in output.lines]
+        width = output.scrollable_content_region.width
+        assert all(len(line) <= width for line in lines)
+        words = " ".join(lines).split()
+        assert "dashboard:" in words and "tether-tui" in words and "repository)" in words  # no word cut
+        assert lines[1] == ""  # the blank line under "No sessions yet." is kept
+        store.add_session("s1", "agent")
+        store.append_output("s1", "First paragraph.\n\nSecond paragraph.")
+        app.screen.select_session("s1")
+        await settle(pilot)
+        assert [line.rstrip() for line in output.lines][-3:] == ["First paragraph.", "", "Second paragraph."]
+
+
+async def test_an_unknown_theme_is_a_notice_naming_the_line(tmp_path):
+    from tether_tui.config import load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text('[dashboard]\ndemo = false\ntheme = "nope"\n')
+    store = build_scene()
+    store.config = load_config(path)
+    app = TetherApp(Runtime(store), user="dev")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-dark"
+        assert any(record.text.startswith(f"{path}:3: [dashboard] theme: unknown theme 'nope' (known: ") for record in app.notices)

@@ -15,8 +15,9 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args, get_origin, get_type_hints
 
@@ -36,14 +37,43 @@ DEFAULT_NEVER_AUTO_APPROVE = (
 
 
 class ConfigError(Exception):
-    """A config file that cannot be used. ``str()`` is one line naming file, line and key."""
+    """A config file that cannot be used. ``str()`` is one line naming file, line and key per
+    problem: every problem found is in ``problems`` (this error itself when there is one)."""
 
     def __init__(self, path: Path | None, message: str, *, line: int | None = None, key: str | None = None) -> None:
         self.path, self.line, self.key, self.message = path, line, key, message
+        self.problems: tuple[ConfigError, ...] = (self,)
         where = str(path) if path else "<config>"
         if line is not None:
             where += f":{line}"
         super().__init__(f"{where}: {key + ': ' if key else ''}{message}")
+
+    @classmethod
+    def of(cls, problems: list[ConfigError]) -> ConfigError:
+        """One error for all ``problems`` (in the order of their lines): its text has one line
+        per problem; its path, line, key and message are the first one's."""
+        problems = sorted(problems, key=lambda problem: problem.line or 0)
+        if len(problems) == 1:
+            return problems[0]
+        first = problems[0]
+        error = cls(first.path, first.message, line=first.line, key=first.key)
+        error.problems = tuple(problems)
+        error.args = ("\n".join(str(problem) for problem in problems),)
+        return error
+
+
+class ConfigProblems:
+    """Problems collected while a config is read, so that all are said at once."""
+
+    def __init__(self) -> None:
+        self.found: list[ConfigError] = []
+
+    def add(self, error: ConfigError) -> None:
+        self.found.append(error)
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise ConfigError.of(self.found)
 
 
 @dataclass(frozen=True)
@@ -346,7 +376,9 @@ def _check(section: str, settings: Any) -> list[tuple[str, str]]:
     return problems
 
 
-def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | None = None, *, themes: Collection[str] = ()) -> Config:
+    """The config a text holds; ConfigError naming every problem found. ``themes``: the theme
+    names to check ``[dashboard] theme`` against (not checked when empty)."""
     env = os.environ if env is None else env
     try:
         raw = tomllib.loads(text)
@@ -357,44 +389,49 @@ def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | N
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
         raise ConfigError(path, f"not valid TOML: {message}", line=line) from None
 
+    problems = ConfigProblems()
     sections: dict[str, Any] = {}
-    agents = _agents(raw.pop("agents", {}), text, path)
-    remotes = _remotes(raw.pop("remotes", {}), text, path)
+    agents = _agents(raw.pop("agents", {}), text, path, problems)
+    remotes = _remotes(raw.pop("remotes", {}), text, path, problems)
     for name, value in raw.items():
         if name not in SECTIONS:
             sections_known = ", ".join([*SECTIONS, "agents.NAME", "remotes.NAME"])
-            raise ConfigError(path, f"unknown section (known: {sections_known})", line=_key_line(text, name, None), key=f"[{name}]")
-        if not isinstance(value, dict):
-            raise ConfigError(path, "must be a table", key=name)
+            problems.add(ConfigError(path, f"unknown section (known: {sections_known})", line=_key_line(text, name, None), key=f"[{name}]"))
+        elif not isinstance(value, dict):
+            problems.add(ConfigError(path, "must be a table", line=_key_line(text, name, None), key=name))
 
     for name, kind in SECTIONS.items():
-        values = dict(raw.get(name, {}))
+        values = raw.get(name, {})
+        values = dict(values) if isinstance(values, dict) else {}
         hints = get_type_hints(kind)
         known = {f.name for f in dataclasses.fields(kind)}
         converted: dict[str, Any] = {}
         for key, value in values.items():
+            at = partial(ConfigError, path, line=_key_line(text, name, key), key=f"[{name}] {key}")
             if key not in known:
-                raise ConfigError(
-                    path,
-                    f"unknown key (known: {', '.join(sorted(known))})",
-                    line=_key_line(text, name, key),
-                    key=f"[{name}] {key}",
-                )
+                problems.add(at(f"unknown key (known: {', '.join(sorted(known))})"))
+                continue
             try:
                 converted[key] = _convert(value, hints[key])
             except ValueError as exc:
-                raise ConfigError(path, str(exc), line=_key_line(text, name, key), key=f"[{name}] {key}") from None
+                problems.add(at(str(exc)))
+                continue
             problem = _check_range(name, key, converted[key])
             if problem is not None:
-                raise ConfigError(path, problem, line=_key_line(text, name, key), key=f"[{name}] {key}")
+                problems.add(at(problem))
+                del converted[key]
         if kind is ApprovalSettings and "durations_minutes" in converted and "default_duration_minutes" not in converted:
             offered = converted["durations_minutes"] or (1,)
             default = ApprovalSettings.default_duration_minutes
             converted["default_duration_minutes"] = min(offered, key=lambda m: (abs(m - default), m))
         settings = kind(**converted)
         for key, message in _check(name, settings):
-            raise ConfigError(path, message, line=_key_line(text, name, key), key=f"[{name}] {key}")
+            problems.add(ConfigError(path, message, line=_key_line(text, name, key), key=f"[{name}] {key}"))
         sections[name] = settings
+    theme = sections["dashboard"].theme
+    if themes and theme not in themes:
+        problems.add(ConfigError(path, unknown_theme(theme, themes), line=_key_line(text, "dashboard", "theme"), key="[dashboard] theme"))
+    problems.raise_any()
 
     from tether_tui.platforms import PLATFORMS
 
@@ -414,80 +451,104 @@ def parse_config(text: str, path: Path | None = None, env: Mapping[str, str] | N
 
 
 def _named_tables(
-    raw: Any, section: str, known: tuple[str, ...], text: str, path: Path | None
+    raw: Any, section: str, known: tuple[str, ...], text: str, path: Path | None, problems: ConfigProblems
 ) -> Iterator[tuple[str, dict[str, Any], str, int | None]]:
-    """The ``[section.NAME]`` tables, checked for a valid name and known keys only: (name,
-    table, how to name it in an error, its line)."""
+    """The ``[section.NAME]`` tables with a valid name and known keys only: (name, table, how
+    to name it in an error, its line). The others are added to ``problems``."""
     if not isinstance(raw, dict):
-        raise ConfigError(path, f"must be a table of [{section}.NAME] tables", key=section)
+        problems.add(ConfigError(path, f"must be a table of [{section}.NAME] tables", key=section))
+        return
     for name, table in raw.items():
         where = f"[{section}.{name}]"
         line = _key_line(text, f"{section}.{name}", None)
         if not re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", name):
-            raise ConfigError(path, "a name of lowercase letters, digits, - and _", line=line, key=where)
-        if not isinstance(table, dict):
-            raise ConfigError(path, "must be a table", line=line, key=where)
-        unknown = set(table) - set(known)
-        if unknown:
-            raise ConfigError(path, f"unknown key {sorted(unknown)[0]} (known: {', '.join(known)})", line=line, key=where)
-        yield name, table, where, line
+            problems.add(ConfigError(path, "a name of lowercase letters, digits, - and _", line=line, key=where))
+        elif not isinstance(table, dict):
+            problems.add(ConfigError(path, "must be a table", line=line, key=where))
+        elif unknown := set(table) - set(known):
+            problems.add(ConfigError(path, f"unknown key {sorted(unknown)[0]} (known: {', '.join(known)})", line=line, key=where))
+        else:
+            yield name, table, where, line
 
 
-def _agents(raw: Any, text: str, path: Path | None) -> tuple[AgentSettings, ...]:
+def _agents(raw: Any, text: str, path: Path | None, problems: ConfigProblems) -> tuple[AgentSettings, ...]:
     """``[agents.NAME]`` tables: ``command`` (a list of strings), optional ``env`` and ``label``."""
     agents = []
-    for name, table, where, line in _named_tables(raw, "agents", ("command", "env", "label"), text, path):
-        command = table.get("command")
-        if command is None:
-            raise ConfigError(path, "command: missing (the program and its arguments, as a list of strings)", line=line, key=where)
-        if command == []:
-            raise ConfigError(path, "command: is empty (name the program to run, then its arguments)", line=line, key=where)
-        if not isinstance(command, list) or not all(isinstance(p, str) and p for p in command):
-            raise ConfigError(path, f"command: expected a list of strings, got {toml_value(command)}", line=line, key=where)
-        env = table.get("env", {})
-        if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
-            raise ConfigError(path, f"env: expected a table of strings, got {toml_value(env)}", line=line, key=where)
-        label = table.get("label", "")
-        if not isinstance(label, str):
-            raise ConfigError(path, f"label: expected a string, got {toml_value(label)}", line=line, key=where)
-        agents.append(AgentSettings(name, tuple(command), tuple(sorted(env.items())), label))
+    for name, table, where, line in _named_tables(raw, "agents", ("command", "env", "label"), text, path, problems):
+        try:
+            agents.append(_agent(name, table, where, line, path))
+        except ConfigError as exc:
+            problems.add(exc)
     return tuple(agents)
+
+
+def _agent(name: str, table: dict[str, Any], where: str, line: int | None, path: Path | None) -> AgentSettings:
+    command = table.get("command")
+    if command is None:
+        raise ConfigError(path, "command: missing (the program and its arguments, as a list of strings)", line=line, key=where)
+    if command == []:
+        raise ConfigError(path, "command: is empty (name the program to run, then its arguments)", line=line, key=where)
+    if not isinstance(command, list) or not all(isinstance(p, str) and p for p in command):
+        raise ConfigError(path, f"command: expected a list of strings, got {toml_value(command)}", line=line, key=where)
+    env = table.get("env", {})
+    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
+        raise ConfigError(path, f"env: expected a table of strings, got {toml_value(env)}", line=line, key=where)
+    label = table.get("label", "")
+    if not isinstance(label, str):
+        raise ConfigError(path, f"label: expected a string, got {toml_value(label)}", line=line, key=where)
+    return AgentSettings(name, tuple(command), tuple(sorted(env.items())), label)
 
 
 def _strings(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) and item for item in value)
 
 
-def _remotes(raw: Any, text: str, path: Path | None) -> tuple[RemoteSettings, ...]:
+def _remotes(raw: Any, text: str, path: Path | None, problems: ConfigProblems) -> tuple[RemoteSettings, ...]:
     """``[remotes.NAME]`` tables: ``destination``, optional ``ssh_args``, ``enabled``,
     ``allowed_roots``."""
     remotes = []
     known = ("destination", "ssh_args", "enabled", "allowed_roots")
-    for name, table, where, line in _named_tables(raw, "remotes", known, text, path):
-        destination = table.get("destination")
-        if destination is None:
-            raise ConfigError(path, "destination: missing (what you would type after ssh, e.g. me@devbox)", line=line, key=where)
-        if not isinstance(destination, str) or not destination.strip() or destination.startswith("-"):
-            raise ConfigError(
-                path, f"destination: expected what you would type after ssh, got {toml_value(destination)}", line=line, key=where
-            )
-        for key in ("ssh_args", "allowed_roots"):
-            if key in table and not _strings(table[key]):
-                raise ConfigError(path, f"{key}: expected a list of strings, got {toml_value(table[key])}", line=line, key=where)
-        enabled = table.get("enabled", True)
-        if not isinstance(enabled, bool):
-            raise ConfigError(path, f"enabled: expected true or false, got {toml_value(enabled)}", line=line, key=where)
-        remotes.append(
-            RemoteSettings(name, destination.strip(), tuple(table.get("ssh_args", ())), enabled, tuple(table.get("allowed_roots", ("~",))))
-        )
+    for name, table, where, line in _named_tables(raw, "remotes", known, text, path, problems):
+        try:
+            remotes.append(_remote(name, table, where, line, path))
+        except ConfigError as exc:
+            problems.add(exc)
     return tuple(remotes)
 
 
-def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
+def _remote(name: str, table: dict[str, Any], where: str, line: int | None, path: Path | None) -> RemoteSettings:
+    destination = table.get("destination")
+    if destination is None:
+        raise ConfigError(path, "destination: missing (what you would type after ssh, e.g. me@devbox)", line=line, key=where)
+    if not isinstance(destination, str) or not destination.strip() or destination.startswith("-"):
+        raise ConfigError(path, f"destination: expected what you would type after ssh, got {toml_value(destination)}", line=line, key=where)
+    for key in ("ssh_args", "allowed_roots"):
+        if key in table and not _strings(table[key]):
+            raise ConfigError(path, f"{key}: expected a list of strings, got {toml_value(table[key])}", line=line, key=where)
+    enabled = table.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(path, f"enabled: expected true or false, got {toml_value(enabled)}", line=line, key=where)
+    return RemoteSettings(name, destination.strip(), tuple(table.get("ssh_args", ())), enabled, tuple(table.get("allowed_roots", ("~",))))
+
+
+def load_config(path: Path | None, env: Mapping[str, str] | None = None, *, themes: Collection[str] = ()) -> Config:
     """Load ``path``; a missing file means all defaults (plus tokens from the environment)."""
     if path is None or not path.exists():
-        return parse_config("", path, env)
-    return parse_config(read_config_text(path), path, env)
+        return parse_config("", path, env, themes=themes)
+    return parse_config(read_config_text(path), path, env, themes=themes)
+
+
+def unknown_theme(theme: str, themes: Collection[str]) -> str:
+    return f"unknown theme {theme!r} (known: {', '.join(sorted(themes))})"
+
+
+def setting_error(config: Config, section: str, key: str, message: str) -> ConfigError:
+    """An error about one setting of a loaded config, naming its file and line."""
+    try:
+        text = read_config_text(config.path) if config.path is not None and config.path.exists() else ""
+    except ConfigError:
+        text = ""
+    return ConfigError(config.path, message, line=_key_line(text, section, key) if text else None, key=f"[{section}] {key}")
 
 
 def read_config_text(path: Path) -> str:

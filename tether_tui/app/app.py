@@ -132,10 +132,10 @@ class TetherApp(App[None]):
         if config.dashboard.theme in self.available_themes:
             self.theme = config.dashboard.theme
         else:
-            known = ", ".join(sorted(self.available_themes))
-            self.notices.append(
-                NoticeRecord(self.store.clock.now(), "warning", "Config", f"unknown theme {config.dashboard.theme!r} (known: {known})")
-            )
+            from tether_tui.config import setting_error, unknown_theme
+
+            problem = setting_error(config, "dashboard", "theme", unknown_theme(config.dashboard.theme, self.available_themes))
+            self.notices.append(NoticeRecord(self.store.clock.now(), "warning", "Config", str(problem)))
 
     def _keep_theme(self, theme: object) -> None:
         """A theme picked in the palette is kept in the config (the next start has it too)."""
