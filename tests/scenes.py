@@ -139,6 +139,15 @@ async def show_resumable(pilot) -> None:
     pilot.app.screen.select_session("s-docs")
 
 
+async def show_typing(pilot) -> None:
+    """The input line has the focus: the footer shows no letter keys, which are text here."""
+    await pilot.press("i", *"run the slow tests too")
+
+
+async def show_chat_users(pilot) -> None:
+    pilot.app.action_chat_users()
+
+
 VIEWS = {
     "dashboard": show_dashboard,
     "approval-details": show_details,
@@ -150,6 +159,8 @@ VIEWS = {
     "notices": show_notices,
     "nothing-waiting": show_nothing_waiting,
     "resumable": show_resumable,
+    "typing": show_typing,
+    "chat-users": show_chat_users,
 }
 """The states that snapshot tests check and screenshots/ shows, by name."""
 
