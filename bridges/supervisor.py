@@ -10,15 +10,17 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bridges.base import ChatBridge
-from bridges.threads import ThreadStore
 from tether_tui.commands import CommandRegistry
 from tether_tui.config import Config
 from tether_tui.events import Notice
 from tether_tui.platforms import ChatSettings, platform
 from tether_tui.store import BridgeHealth, SessionStore
+
+if TYPE_CHECKING:
+    from bridges.base import ChatBridge
+    from bridges.threads import ThreadStore
 
 log = logging.getLogger(__name__)
 

@@ -125,7 +125,11 @@ async def test_details_show_the_diff_and_follow_a_decision_made_elsewhere():
         await pilot.press("a")  # too late: refused, the dialog stays and says so
         await settle(pilot)
         assert store.approvals.get(request_id(store, "req_edit_dates")).decision.by == "alice"
-        assert any("Already approved by alice" in n.message for n in app._notifications)
+        assert any("Already approved by alice" in record.text for record in app.notices)
+        assert not any("Already approved by alice" in n.message for n in app._notifications)  # no toast over the dialog
+        await pilot.press("escape")
+        await settle(pilot)
+        assert any("Already approved by alice" in n.message for n in app._notifications)  # shown once it closed
 
 
 def recording_controller(store, session_id: str) -> list:

@@ -12,24 +12,18 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
 from textual.screen import Screen
 
-from bridges.base import ChatBridge
 from tether_tui.app.actions import Severity
 from tether_tui.app.desktop import DesktopNotifier
-from tether_tui.app.screens.chat_setup import ChatSetupDialog
-from tether_tui.app.screens.chat_users import ChatUserRow, ChatUsersScreen
-from tether_tui.app.screens.details import DetailsScreen
 from tether_tui.app.screens.dialogs import ConfirmDialog, MessageDialog, ReasonDialog
-from tether_tui.app.screens.help import HelpScreen
 from tether_tui.app.screens.main import MainScreen
-from tether_tui.app.screens.new_session import AgentChoice, NewSessionDialog, NewSessionRequest, demo_choices
 from tether_tui.app.screens.notices import NoticeRecord, NoticesScreen
-from tether_tui.app.screens.timer_dialog import TimerChoice, TimerDialog
 from tether_tui.app.toasts import MODAL_TOASTS_HIDDEN, Toasts
 from tether_tui.app.widgets.request_preview import request_text
 from tether_tui.approvals import UnknownRequestError
@@ -49,6 +43,12 @@ from tether_tui.platforms import label_of
 from tether_tui.runtime import Runtime
 from tether_tui.store import BridgeHealth, SessionError
 from tether_tui.toolinput import short_path
+
+if TYPE_CHECKING:
+    from bridges.base import ChatBridge
+    from tether_tui.app.screens.chat_users import ChatUserRow
+    from tether_tui.app.screens.new_session import AgentChoice, NewSessionRequest
+    from tether_tui.app.screens.timer_dialog import TimerChoice
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +185,8 @@ class TetherApp(App[None]):
                     request = event.request
                     self.desktop.send(f"{request.tool_name} waits in {self._title(request.session_id)}", request.summary)
             elif isinstance(event, ApprovalDecided):
+                from tether_tui.app.screens.details import DetailsScreen
+
                 for open_screen in self.screen_stack:
                     if isinstance(open_screen, DetailsScreen) and open_screen.request.id == event.request.id:
                         open_screen.show_decision(event.decision)
@@ -288,6 +290,8 @@ class TetherApp(App[None]):
         self.push_screen(ReasonDialog(self._title(request.session_id), f"{request.tool_name}: {request_text(request)}"), done)
 
     def action_allow_for(self) -> None:
+        from tether_tui.app.screens.timer_dialog import TimerDialog
+
         screen = self._main_screen()
         if screen is not None and screen.selected_request_id is not None:
             request_id = self._selected_request()
@@ -323,6 +327,8 @@ class TetherApp(App[None]):
         )
 
     def allow_for(self, request_id: str, on_done: Callable[[], object] | None = None) -> None:
+        from tether_tui.app.screens.timer_dialog import TimerDialog
+
         request = self.store.approvals.get(request_id)
         settings = self.store.config.approvals
         title = self.store.session(request.session_id).title if self.store.has_session(request.session_id) else request.session_id
@@ -361,6 +367,8 @@ class TetherApp(App[None]):
             self.tell(f"Revoked: {self.store.describe_rule(rule)}", timeout=4)
 
     def open_details(self, request_id: str) -> None:
+        from tether_tui.app.screens.details import DetailsScreen
+
         try:
             request = self.store.approvals.get(request_id)
         except UnknownRequestError:
@@ -402,6 +410,7 @@ class TetherApp(App[None]):
     def agent_choices(self) -> list[AgentChoice]:
         """The ACP agents (those not installed say so) and the demo scenarios."""
         from runners.acp.profiles import available
+        from tether_tui.app.screens.new_session import AgentChoice, demo_choices
 
         profiles = self.launcher.registry.profiles
         choices = [
@@ -415,6 +424,8 @@ class TetherApp(App[None]):
         return list(dict.fromkeys(short_path(f) for f in folders))
 
     def action_new_session(self, folder: str | None = None, agent: str | None = None, host: str | None = None) -> None:
+        from tether_tui.app.screens.new_session import NewSessionDialog
+
         def done(request: NewSessionRequest | None) -> None:
             if request is not None:
                 self.run_worker(self._start_session(request), name="new session")
@@ -530,6 +541,8 @@ class TetherApp(App[None]):
         self.tell(f"Archived {session.title}", timeout=3)
 
     def action_help(self) -> None:
+        from tether_tui.app.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.commands.descriptions()))
 
     # ----------------------------------------------------------------- commands
@@ -587,6 +600,8 @@ class TetherApp(App[None]):
         self.push_screen(MessageDialog("Pair a chat user", "\n".join(lines)))
 
     def chat_user_rows(self) -> list[ChatUserRow]:
+        from tether_tui.app.screens.chat_users import ChatUserRow
+
         rows: list[ChatUserRow] = []
         for name, bridge in self._running_bridges().items():
             rows.extend(ChatUserRow(name, user_id, user_id, "config") for user_id in sorted(bridge.allowed_users))
@@ -598,6 +613,8 @@ class TetherApp(App[None]):
         return bridge is not None and bridge.unpair(user_id)
 
     def action_chat_setup(self) -> None:
+        from tether_tui.app.screens.chat_setup import ChatSetupDialog
+
         self.push_screen(ChatSetupDialog(self.check_chat_tokens, self.save_chat_tokens))
 
     async def check_chat_tokens(self, platform: str, tokens: dict[str, str]) -> list[tuple[bool, str]]:
@@ -623,6 +640,8 @@ class TetherApp(App[None]):
         return f"Saved in {config_path} (mode 600). {label} connects in a moment; then {pairing_instruction(platform, '<the code in the top bar>')}."
 
     def action_chat_users(self) -> None:
+        from tether_tui.app.screens.chat_users import ChatUsersScreen
+
         self.push_screen(ChatUsersScreen(self.chat_user_rows, self.revoke_chat_user, self.action_pair_chat_user))
 
     def _palette_command(self, name: str) -> None:
